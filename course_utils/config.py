@@ -1,0 +1,209 @@
+"""Run parameters: defaults, validation and the per-level settings of both profiles.
+
+Everything here is plain Python: importing it never imports keras, so the
+backend can still be chosen afterwards.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+BACKENDS = ("jax", "tensorflow", "torch")
+PROFILES = ("full", "smoke")
+MODEL_SIZES = ("tiny", "small", "medium", "base")
+LEVELS = (1, 2, 3, 4, 5, 6)
+MAX_SEQUENCE_LENGTH = 512  # BERT's position embedding in every preset
+MIN_SEQUENCE_LENGTH = 8
+
+# The one place where the defaults of the run parameters live.
+DEFAULTS = {
+    "backend": "jax",
+    "profile": "smoke",
+    "model_size": "tiny",
+    "seed": 42,
+}
+ENV_VARS = {"backend": "KERAS_BACKEND", "profile": "COURSE_PROFILE"}
+
+# Architecture of each model size: keras-hub's presets in `full`, CPU-small stand-ins in `smoke`.
+ARCHITECTURES = {
+    "full": {
+        "tiny": dict(num_layers=2, hidden_dim=128, num_heads=2, intermediate_dim=512),
+        "small": dict(num_layers=4, hidden_dim=512, num_heads=8, intermediate_dim=2048),
+        "medium": dict(num_layers=8, hidden_dim=512, num_heads=8, intermediate_dim=2048),
+        "base": dict(num_layers=12, hidden_dim=768, num_heads=12, intermediate_dim=3072),
+    },
+    "smoke": {
+        "tiny": dict(num_layers=2, hidden_dim=32, num_heads=2, intermediate_dim=64),
+        "small": dict(num_layers=2, hidden_dim=48, num_heads=4, intermediate_dim=96),
+        "medium": dict(num_layers=3, hidden_dim=64, num_heads=4, intermediate_dim=128),
+        "base": dict(num_layers=4, hidden_dim=64, num_heads=4, intermediate_dim=128),
+    },
+}
+
+# Per level: the guide's settings (`full`), their shrunk twins (`smoke`) and the guide's results.
+LEVEL_SETTINGS = {
+    1: {
+        "title": "inference with a pretrained classifier",
+        "full": dict(epochs=0, sequence_length=512),
+        "smoke": dict(epochs=0, sequence_length=128),
+        "reference": dict(test_accuracy=0.7835, test_loss=0.463, logits=[-1.54, 1.54]),
+    },
+    2: {
+        "title": "fine-tuning a pretrained backbone",
+        "full": dict(epochs=1, sequence_length=512, learning_rate=5e-5),
+        "smoke": dict(epochs=3, sequence_length=64, learning_rate=1e-3),
+        "reference": dict(val_accuracy=[0.8621], seconds_per_epoch=16, ms_per_step=9),
+    },
+    3: {
+        "title": "fine-tuning with user-controlled preprocessing",
+        "full": dict(epochs=3, sequence_length=512, packer_sequence_length=64, learning_rate=5e-5),
+        "smoke": dict(epochs=3, sequence_length=64, packer_sequence_length=32, learning_rate=1e-3),
+        "reference": dict(val_accuracy=[0.8728, 0.8818, 0.8790], seconds_per_epoch=15, ms_per_step=7),
+    },
+    4: {
+        "title": "a custom model on a frozen backbone",
+        "full": dict(epochs=3, sequence_length=512, encoder_heads=2, encoder_intermediate_dim=512,
+                     learning_rate=5e-5),
+        "smoke": dict(epochs=3, sequence_length=64, encoder_heads=2, encoder_intermediate_dim=64,
+                      learning_rate=1e-3),
+        "reference": dict(val_accuracy=[0.6758, 0.7320, 0.7742], trainable_params=396_802,
+                          total_params=4_782_722, seconds_per_epoch=12, ms_per_step=8),
+    },
+    5: {
+        "title": "pretraining a backbone with masked language modelling",
+        "full": dict(epochs=3, sequence_length=256, mask_selection_rate=0.25, mask_selection_length=64,
+                     learning_rate=5e-4),
+        "smoke": dict(epochs=2, sequence_length=64, mask_selection_rate=0.25, mask_selection_length=16,
+                      learning_rate=5e-3),
+        "reference": dict(val_accuracy=[0.1044, 0.1239, 0.1417], total_params=4_433_210,
+                          seconds_per_epoch=13, ms_per_step=8),
+    },
+    6: {
+        "title": "a transformer from scratch with its own WordPiece vocabulary",
+        "full": dict(epochs=3, sequence_length=512, vocabulary_size=20_000, embedding_dim=64,
+                     encoder_heads=2, encoder_intermediate_dim=128, learning_rate=5e-5),
+        "smoke": dict(epochs=3, sequence_length=64, vocabulary_size=200, embedding_dim=32,
+                      encoder_heads=2, encoder_intermediate_dim=64, learning_rate=2e-3),
+        "reference": dict(val_accuracy=[0.8120, 0.8752, 0.8748], total_params=1_293_250,
+                          seconds_per_epoch=5, ms_per_step=3),
+    },
+}
+
+BATCH_SIZE = 16  # the guide's, in both profiles
+
+
+class CourseConfigError(ValueError):
+    """A run parameter is invalid; the message is one line naming the value and the choices."""
+
+
+@dataclass(frozen=True)
+class RunParams:
+    """Validated run parameters, before any side effect."""
+
+    level: int
+    backend: str
+    profile: str
+    model_size: str
+    epochs: int
+    batch_size: int
+    max_examples: int | None
+    sequence_length: int
+    seed: int
+    settings: SimpleNamespace
+
+
+def _choice(name: str, value, choices) -> str:
+    if isinstance(value, str) and value in choices:
+        return value
+    hint = difflib.get_close_matches(str(value).lower(), choices, n=1)
+    if str(value).lower() in ("pytorch", "tf"):
+        hint = ["torch" if str(value).lower() == "pytorch" else "tensorflow"]
+    suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+    raise CourseConfigError(
+        f"{name}={value!r} is not valid{suggestion}; choose one of: {', '.join(choices)}"
+    )
+
+
+def _integer(name: str, value, minimum: int, maximum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise CourseConfigError(
+            f"{name}={value!r} ({type(value).__name__}) is not valid; "
+            f"give an integer >= {minimum}" + (f" and <= {maximum}" if maximum else "")
+        )
+    if value < minimum or (maximum is not None and value > maximum):
+        bounds = f"between {minimum} and {maximum}" if maximum else f">= {minimum}"
+        raise CourseConfigError(f"{name}={value!r} is out of range; give an integer {bounds}")
+    return value
+
+
+def _pick(name: str, explicit):
+    """Explicit value (papermill, a learner's edit) > environment variable > course default."""
+    if explicit is not None:
+        return explicit
+    env = ENV_VARS.get(name)
+    if env and os.environ.get(env):
+        return os.environ[env]
+    return DEFAULTS[name]
+
+
+def resolve_params(
+    level,
+    backend=None,
+    profile=None,
+    model_size=None,
+    epochs=None,
+    batch_size=None,
+    max_examples=None,
+    sequence_length=None,
+    seed=None,
+) -> RunParams:
+    """Fill in defaults and validate every run parameter; raise CourseConfigError on the first bad one."""
+    level = _integer("level", level, 1, len(LEVELS))
+    backend = _choice("backend", _pick("backend", backend), BACKENDS)
+    profile = _choice("profile", _pick("profile", profile), PROFILES)
+    model_size = _choice("model_size", _pick("model_size", model_size), MODEL_SIZES)
+    if level == 1 and model_size != "tiny":
+        raise CourseConfigError(
+            f"model_size={model_size!r} has no pretrained sst2 classifier; level 1 needs model_size='tiny'"
+        )
+    defaults = LEVEL_SETTINGS[level][profile]
+    if epochs is None:
+        epochs = defaults["epochs"]
+    elif level == 1:
+        _integer("epochs", epochs, 0)
+        epochs = 0  # level 1 does not train
+    else:
+        epochs = _integer("epochs", epochs, 1)
+    batch_size = _integer("batch_size", BATCH_SIZE if batch_size is None else batch_size, 1)
+    if max_examples is not None:
+        max_examples = _integer("max_examples", max_examples, 2)
+    sequence_length = _integer(
+        "sequence_length",
+        defaults["sequence_length"] if sequence_length is None else sequence_length,
+        MIN_SEQUENCE_LENGTH,
+        MAX_SEQUENCE_LENGTH,
+    )
+    seed = _integer("seed", _pick("seed", seed), 0)
+    settings = {k: v for k, v in defaults.items() if k not in ("epochs", "sequence_length")}
+    if "packer_sequence_length" in settings:
+        settings["packer_sequence_length"] = min(settings["packer_sequence_length"], sequence_length)
+    if "mask_selection_length" in settings:
+        settings["mask_selection_length"] = min(
+            settings["mask_selection_length"], sequence_length // 4
+        )
+    settings.update(ARCHITECTURES[profile][model_size])
+    return RunParams(
+        level=level,
+        backend=backend,
+        profile=profile,
+        model_size=model_size,
+        epochs=epochs,
+        batch_size=batch_size,
+        max_examples=max_examples,
+        sequence_length=sequence_length,
+        seed=seed,
+        settings=SimpleNamespace(**settings),
+    )

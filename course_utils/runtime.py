@@ -1,0 +1,146 @@
+"""`setup()`: the one call at the top of every notebook."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from types import SimpleNamespace
+
+from .cache import default_cache_dir, ensure_writable
+from .config import LEVEL_SETTINGS, CourseConfigError, RunParams, resolve_params
+from .data import check_layout, fetch_imdb, make_view, synthetic_imdb
+from .presets import resolve_preset
+
+
+@dataclass
+class CourseConfig:
+    """Everything a notebook reads: parameters, data folders, presets, training settings."""
+
+    params: RunParams
+    cache_dir: Path
+    results_dir: Path
+    jit_compile: bool | str
+    mixed_precision: bool
+    data_root: Path
+    train_dir: Path = field(init=False)
+    test_dir: Path = field(init=False)
+
+    def __post_init__(self):
+        self.train_dir = self.data_root / "train"
+        self.test_dir = self.data_root / "test"
+
+    def __getattr__(self, name):  # cfg.epochs, cfg.backend, ... read through to the parameters
+        if name != "params" and hasattr(self.params, name):
+            return getattr(self.params, name)
+        raise AttributeError(name)
+
+    @property
+    def level_settings(self) -> SimpleNamespace:
+        """This level's sizes and hyper-parameters for the chosen profile and model size."""
+        return self.params.settings
+
+    @property
+    def reference(self) -> dict:
+        """The guide's reported results for this level (its GPU, real IMDB)."""
+        return LEVEL_SETTINGS[self.level]["reference"]
+
+    @property
+    def synthetic(self) -> bool:
+        return self.profile == "smoke"
+
+    @cached_property
+    def backbone_preset(self) -> str:
+        """`from_preset` argument of the BERT backbone (built on first use in smoke)."""
+        return resolve_preset("backbone", self.model_size, self.profile, self.cache_dir)
+
+    @cached_property
+    def classifier_preset(self) -> str:
+        """`from_preset` argument of the sst2 classifier (built on first use in smoke)."""
+        return resolve_preset("classifier", self.model_size, self.profile, self.cache_dir)
+
+    def summary(self) -> str:
+        p = self.params
+        lines = [
+            f"level {p.level}: {LEVEL_SETTINGS[p.level]['title']}",
+            f"backend={p.backend} profile={p.profile} model_size={p.model_size} epochs={p.epochs} "
+            f"batch_size={p.batch_size} max_examples={p.max_examples} sequence_length={p.sequence_length} "
+            f"seed={p.seed}",
+            f"jit_compile={self.jit_compile} mixed_precision={self.mixed_precision}",
+            f"data: {self.data_root}",
+        ]
+        if self.synthetic:
+            lines.insert(0, "!" * 78)
+            lines.insert(1, "SMOKE PROFILE: synthetic reviews and course-built presets. Figures below are NOT")
+            lines.insert(2, "comparable to the guide's. (스모크 프로필: 합성 데이터의 수치이며 가이드와 비교할 수 없습니다)")
+            lines.append("!" * 78)
+        return "\n".join(lines)
+
+
+def _activate_backend(backend: str) -> None:
+    """Set KERAS_BACKEND before keras is imported; refuse if keras already runs on another backend."""
+    if "keras" in sys.modules:
+        import keras
+
+        current = keras.backend.backend()
+        if current != backend:
+            raise CourseConfigError(
+                f"backend={backend!r} was asked for but keras is already imported with backend={current!r}; "
+                "restart the kernel (or the Python process) and run setup() before importing keras"
+            )
+    os.environ["KERAS_BACKEND"] = backend
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _gpu_present(backend: str) -> bool:
+    if backend == "jax":
+        import jax
+
+        return any(device.platform == "gpu" for device in jax.devices())
+    if backend == "torch":
+        import torch
+
+        return torch.cuda.is_available()
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+def setup(level, backend=None, profile=None, model_size=None, epochs=None, batch_size=None,
+          max_examples=None, sequence_length=None, seed=None, verbose=True) -> CourseConfig:
+    """Validate the run parameters, pick the backend and its settings, seed, and locate the data.
+
+    `None` means: the environment variable (KERAS_BACKEND, COURSE_PROFILE) if set,
+    else the course default. Raises CourseConfigError with a one-line message on bad input.
+    """
+    params = resolve_params(level, backend, profile, model_size, epochs, batch_size,
+                            max_examples, sequence_length, seed)
+    _activate_backend(params.backend)
+    cache_dir = ensure_writable(default_cache_dir())
+    import keras
+
+    keras.utils.set_random_seed(params.seed)
+    gpu = _gpu_present(params.backend)
+    mixed_precision = gpu  # mixed_float16 is slow or unsupported on CPU
+    keras.mixed_precision.set_global_policy("mixed_float16" if mixed_precision else "float32")
+    # torch's jit_compile means torch.compile: endless recompiles on these models.
+    jit_compile = False if params.backend == "torch" else "auto"
+    if params.profile == "smoke":
+        source = synthetic_imdb(cache_dir, params.seed)
+    elif os.environ.get("COURSE_IMDB_DIR"):
+        source = check_layout(Path(os.environ["COURSE_IMDB_DIR"]))
+    else:
+        source = fetch_imdb(cache_dir)
+    config = CourseConfig(
+        params=params,
+        cache_dir=cache_dir,
+        results_dir=Path(os.environ.get("COURSE_RESULTS_DIR") or Path.cwd()).absolute(),
+        jit_compile=jit_compile,
+        mixed_precision=mixed_precision,
+        data_root=make_view(source, cache_dir, params.max_examples, params.seed),
+    )
+    if verbose:
+        print(config.summary())
+    return config

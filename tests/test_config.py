@@ -1,0 +1,98 @@
+"""Run parameters: defaults, validation messages, environment versus explicit values."""
+
+import pytest
+
+from course_utils.config import ARCHITECTURES, LEVEL_SETTINGS, CourseConfigError, resolve_params
+from conftest import run_python
+
+
+def test_defaults_come_from_the_level_and_profile():
+    params = resolve_params(level=5, backend="jax", profile="full")
+    assert params.epochs == LEVEL_SETTINGS[5]["full"]["epochs"] == 3
+    assert params.sequence_length == 256
+    assert params.batch_size == 16
+    assert params.max_examples is None
+    assert params.settings.mask_selection_length == 64
+    assert params.settings.hidden_dim == ARCHITECTURES["full"]["tiny"]["hidden_dim"] == 128
+
+
+def test_smoke_profile_shrinks_sizes():
+    full = resolve_params(level=6, backend="jax", profile="full")
+    smoke = resolve_params(level=6, backend="jax", profile="smoke")
+    assert smoke.sequence_length < full.sequence_length
+    assert smoke.settings.vocabulary_size < full.settings.vocabulary_size
+    assert smoke.settings.hidden_dim < full.settings.hidden_dim
+
+
+def test_model_size_changes_the_architecture_in_both_profiles():
+    for profile in ("full", "smoke"):
+        tiny = resolve_params(level=5, backend="jax", profile=profile, model_size="tiny").settings
+        base = resolve_params(level=5, backend="jax", profile=profile, model_size="base").settings
+        assert (base.num_layers, base.hidden_dim) > (tiny.num_layers, tiny.hidden_dim)
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"backend": "pytorch"}, "backend='pytorch' is not valid (did you mean 'torch'?); choose one of: jax, tensorflow, torch"),
+        ({"profile": "Smoke"}, "profile='Smoke' is not valid (did you mean 'smoke'?); choose one of: full, smoke"),
+        ({"model_size": "huge"}, "model_size='huge' is not valid; choose one of: tiny, small, medium, base"),
+        ({"epochs": 0}, "epochs=0 is out of range"),
+        ({"epochs": -2}, "epochs=-2 is out of range"),
+        ({"batch_size": 0}, "batch_size=0 is out of range"),
+        ({"max_examples": -1}, "max_examples=-1 is out of range"),
+        ({"sequence_length": 1024}, "sequence_length=1024 is out of range; give an integer between 8 and 512"),
+        ({"epochs": "3"}, "epochs='3' (str) is not valid"),
+        ({"batch_size": 16.0}, "batch_size=16.0 (float) is not valid"),
+        ({"seed": True}, "seed=True (bool) is not valid"),
+    ],
+)
+def test_bad_values_get_a_one_line_error_naming_value_and_choices(kwargs, fragment):
+    with pytest.raises(CourseConfigError) as error:
+        resolve_params(level=2, **{"backend": "jax", **kwargs})
+    message = str(error.value)
+    assert fragment in message
+    assert "\n" not in message
+
+
+def test_level_one_needs_the_tiny_classifier():
+    with pytest.raises(CourseConfigError, match="model_size='small' has no pretrained sst2 classifier"):
+        resolve_params(level=1, backend="jax", model_size="small")
+
+
+def test_environment_fills_in_and_explicit_values_win(monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    monkeypatch.setenv("COURSE_PROFILE", "full")
+    from_env = resolve_params(level=2)
+    assert (from_env.backend, from_env.profile) == ("torch", "full")
+    explicit = resolve_params(level=2, backend="tensorflow", profile="smoke")
+    assert (explicit.backend, explicit.profile) == ("tensorflow", "smoke")
+
+
+def test_bad_environment_value_is_reported_too(monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "fast")
+    with pytest.raises(CourseConfigError, match="profile='fast' is not valid"):
+        resolve_params(level=2, backend="jax")
+
+
+def test_setup_refuses_a_keras_already_imported_with_another_backend():
+    result = run_python(
+        "import keras, course_utils\n"
+        "try:\n"
+        "    course_utils.setup(level=2, backend='torch', verbose=False)\n"
+        "except course_utils.CourseConfigError as e:\n"
+        "    print('ERR', e)\n",
+        backend="jax",
+    )
+    assert "ERR backend='torch' was asked for but keras is already imported with backend='jax'" in result.stdout, result.stderr
+
+
+def test_setup_sets_backend_and_per_backend_training_settings():
+    code = (
+        "import course_utils, keras\n"
+        "cfg = course_utils.setup(level=2, backend='{b}', profile='smoke', verbose=False)\n"
+        "print(keras.backend.backend(), cfg.jit_compile, cfg.mixed_precision, keras.config.dtype_policy().name)\n"
+    )
+    for backend, jit in (("torch", "False"), ("jax", "auto")):
+        result = run_python(code.format(b=backend), backend="tensorflow")
+        assert result.stdout.split()[-4:] == [backend, jit, "False", "float32"], result.stderr[-2000:]

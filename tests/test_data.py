@@ -1,0 +1,136 @@
+"""Synthetic corpus, balanced views, and the real download path against a loopback server."""
+
+import functools
+import hashlib
+import http.server
+import random
+import re
+import tarfile
+import threading
+from pathlib import Path
+
+import pytest
+
+from course_utils import synthetic
+from course_utils.data import DataUnavailableError, check_layout, fetch_imdb, make_view
+
+SMALL = {"train": 40, "test": 20, "unsup": 10}
+NAME = re.compile(r"^\d+_(\d+)\.txt$")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("corpus")
+    synthetic.write_corpus(root, seed=7, sizes=SMALL)
+    return root / "aclImdb"
+
+
+def test_corpus_has_imdb_layout_names_and_ratings(corpus):
+    assert check_layout(corpus) == corpus
+    for split in ("train", "test"):
+        for label, ratings in (("pos", range(7, 11)), ("neg", range(1, 5))):
+            files = sorted((corpus / split / label).iterdir())
+            assert len(files) == SMALL[split] // 2
+            for file in files:
+                assert int(NAME.match(file.name).group(1)) in ratings
+    assert len(list((corpus / "train" / "unsup").glob("*_0.txt"))) == SMALL["unsup"]
+    assert (corpus / "imdb.vocab").is_file()
+    assert "SYNTHETIC" in (corpus / "README").read_text()
+
+
+def test_reviews_are_varied_and_use_imdb_line_breaks(corpus):
+    texts = [p.read_text() for p in (corpus / "train").glob("*/*.txt")]
+    lengths = [len(t.split()) for t in texts]
+    assert max(lengths) > 3 * min(lengths)
+    assert any("<br /><br />" in t for t in texts)
+    assert len(set(texts)) == len(texts)
+
+
+def test_no_single_word_separates_the_classes(corpus):
+    vocab = lambda label: [set(re.findall(r"[a-z]+", p.read_text().lower()))
+                           for p in (corpus / "train" / label).glob("*.txt")]
+    pos, neg = vocab("pos"), vocab("neg")
+    for word in set().union(*pos, *neg):
+        in_pos = sum(word in review for review in pos) / len(pos)
+        in_neg = sum(word in review for review in neg) / len(neg)
+        # A word that is in every review of one class must also be in some of the other.
+        assert not (in_pos == 1 and in_neg == 0) and not (in_neg == 1 and in_pos == 0), word
+    negative_in_positive = sum(any(w in r for w in synthetic.NEGATIVE) for r in pos) / len(pos)
+    assert negative_in_positive > 0.3  # positive reviews still use negative words (negation, contrast)
+
+
+def test_corpus_is_deterministic_for_a_seed(tmp_path, corpus):
+    synthetic.write_corpus(tmp_path / "a", seed=7, sizes=SMALL)
+    synthetic.write_corpus(tmp_path / "b", seed=8, sizes=SMALL)
+    read = lambda root: {p.relative_to(root): p.read_text() for p in root.rglob("*.txt")}
+    assert read(tmp_path / "a" / "aclImdb") == read(corpus)
+    assert read(tmp_path / "b" / "aclImdb") != read(corpus)
+
+
+def test_short_sentence_set_is_balanced_and_short():
+    texts, labels = synthetic.short_sentences(0, 100)
+    assert sum(labels) == 50
+    rng = random.Random(1)
+    reviews = [synthetic.review(rng, 1) for _ in range(100)]
+    mean_words = lambda items: sum(len(t.split()) for t in items) / len(items)
+    assert mean_words(texts) < mean_words(reviews) / 2
+
+
+def test_view_drops_unsup_and_balances_max_examples(tmp_path, corpus):
+    view = make_view(corpus, tmp_path, max_examples=11, seed=3)
+    assert sorted(p.name for p in (view / "train").iterdir()) == ["neg", "pos"]
+    counts = {p: len(list((view / p).iterdir())) for p in ("train/neg", "train/pos", "test/neg", "test/pos")}
+    assert counts == {"train/neg": 6, "train/pos": 5, "test/neg": 6, "test/pos": 5}
+    full = make_view(corpus, tmp_path, max_examples=None, seed=3)
+    assert len(list((full / "train" / "pos").iterdir())) == SMALL["train"] // 2
+    assert make_view(corpus, tmp_path, max_examples=11, seed=3) == view  # cached
+
+
+def test_view_loads_through_text_dataset_from_directory(tmp_path, corpus):
+    import keras
+
+    view = make_view(corpus, tmp_path, max_examples=8, seed=0)
+    dataset = keras.utils.text_dataset_from_directory(view / "train", batch_size=16)
+    assert dataset.class_names == ["neg", "pos"]
+    texts, labels = next(iter(dataset))
+    assert texts.shape[0] == 8 and sorted(labels.numpy().tolist()) == [0] * 4 + [1] * 4
+
+
+@pytest.fixture
+def archive_server(tmp_path, corpus):
+    """Serve a small aclImdb_v1.tar.gz from a loopback HTTP server; yield (url, sha256)."""
+    served = tmp_path / "served"
+    served.mkdir()
+    with tarfile.open(served / "aclImdb_v1.tar.gz", "w:gz") as tar:
+        tar.add(corpus, arcname="aclImdb")
+    digest = hashlib.sha256((served / "aclImdb_v1.tar.gz").read_bytes()).hexdigest()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/aclImdb_v1.tar.gz", digest
+    server.shutdown()
+
+
+def test_download_with_the_right_hash_extracts_once(tmp_path, archive_server):
+    url, digest = archive_server
+    root = fetch_imdb(tmp_path / "cache", url=url, sha256=digest)
+    assert check_layout(root) == root
+    assert len(list((root / "train" / "pos").iterdir())) == SMALL["train"] // 2
+    assert fetch_imdb(tmp_path / "cache", url="http://127.0.0.1:9/unused", sha256=digest) == root  # cached
+
+
+def test_download_with_a_wrong_hash_is_refused_and_not_extracted(tmp_path, archive_server):
+    url, _ = archive_server
+    with pytest.raises(DataUnavailableError, match="failed its sha256 check"):
+        fetch_imdb(tmp_path / "cache", url=url, sha256="0" * 64)
+    datasets = tmp_path / "cache" / "datasets"
+    assert [p.name for p in datasets.iterdir() if not p.name.endswith(".lock")] == []
+
+
+def test_unreachable_server_names_it_and_the_ways_out(tmp_path):
+    url = "http://127.0.0.1:9/aclImdb_v1.tar.gz"  # nothing listens on the discard port
+    with pytest.raises(DataUnavailableError) as error:
+        fetch_imdb(tmp_path / "cache", url=url)
+    message = str(error.value)
+    assert url in message and "profile='smoke'" in message and "COURSE_IMDB_DIR" in message
+    assert not (tmp_path / "cache" / "datasets" / "aclImdb_v1").exists()

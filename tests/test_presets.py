@@ -1,0 +1,91 @@
+"""Presets: resolution per profile, offline builds, and loading them with the guide's own calls."""
+
+import json
+
+import pytest
+
+from course_utils.config import CourseConfigError
+from course_utils.presets import BACKBONE_FILES, TASK_FILES, resolve_preset
+from conftest import run_python
+
+LOAD_WITH_GUIDE_CALLS = """
+import json, course_utils
+cfg = course_utils.setup(level=1, profile="smoke", verbose=False)
+import keras, keras_nlp
+classifier = keras_nlp.models.BertClassifier.from_preset(cfg.classifier_preset)
+preprocessor = keras_nlp.models.BertPreprocessor.from_preset(cfg.backbone_preset, sequence_length=64)
+tokenizer = keras_nlp.models.BertTokenizer.from_preset(cfg.backbone_preset)
+backbone = keras_nlp.models.BertBackbone.from_preset(cfg.backbone_preset)
+features = preprocessor(["the acting was brilliant"])
+out = backbone(features)
+test = keras.utils.text_dataset_from_directory(cfg.test_dir, batch_size=16)
+loss, accuracy = classifier.evaluate(test, verbose=0)
+print("RESULT", json.dumps({
+    "backend": keras.backend.backend(),
+    "token_ids_shape": list(features["token_ids"].shape),
+    "sequence_output": list(out["sequence_output"].shape),
+    "pad_id": tokenizer.token_to_id("[PAD]"),
+    "logits_shape": list(classifier.predict(["I love modular workflows in keras-nlp!"], verbose=0).shape),
+    "accuracy": float(accuracy),
+}))
+"""
+
+
+def test_full_profile_uses_keras_hub_names(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_PRESET_DIR", str(tmp_path))
+    for name in ("bert_tiny_en_uncased", "bert_tiny_en_uncased_sst2", "bert_base_en_uncased"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "config.json").write_text("{}")
+    assert resolve_preset("backbone", "base", "full", tmp_path) == str(tmp_path / "bert_base_en_uncased")
+    assert resolve_preset("classifier", "tiny", "full", tmp_path) == str(tmp_path / "bert_tiny_en_uncased_sst2")
+
+
+def test_only_tiny_has_a_classifier():
+    with pytest.raises(CourseConfigError, match="model_size='medium' has no sst2 classifier preset; only 'tiny'"):
+        resolve_preset("classifier", "medium", "smoke", "/unused")
+
+
+def test_full_preset_without_network_fails_fast_with_the_ways_out():
+    result = run_python(
+        "from course_utils.presets import resolve_preset\n"
+        "try:\n"
+        "    resolve_preset('backbone', 'tiny', 'full', '/tmp')\n"
+        "except Exception as e:\n"
+        "    print('ERR', type(e).__name__, e)\n",
+        timeout=120, COURSE_PRESET_DIR="",
+    )
+    line = next(l for l in result.stdout.splitlines() if l.startswith("ERR"))
+    assert "DataUnavailableError" in line and "'bert_tiny_en_uncased'" in line
+    assert "profile='smoke'" in line and "COURSE_PRESET_DIR" in line
+
+
+def test_smoke_presets_are_built_offline_with_save_to_preset(cache_dir):
+    backbone = resolve_preset("backbone", "tiny", "smoke", cache_dir)
+    classifier = resolve_preset("classifier", "tiny", "smoke", cache_dir)
+    for path, files in ((backbone, BACKBONE_FILES), (classifier, TASK_FILES)):
+        assert path.startswith("/")
+        for name in files:
+            assert (cache_dir / path / name).exists(), name
+    config = json.loads((cache_dir / backbone / "config.json").read_text())
+    assert config["class_name"] == "BertBackbone"
+    assert config["config"]["hidden_dim"] == 32
+    assert resolve_preset("backbone", "tiny", "smoke", cache_dir) == backbone  # reused, not rebuilt
+
+
+def test_model_size_changes_the_smoke_architecture(cache_dir):
+    small = resolve_preset("backbone", "small", "smoke", cache_dir)
+    config = json.loads((cache_dir / small / "config.json").read_text())["config"]
+    assert config["hidden_dim"] == 48 and config["num_heads"] == 4
+
+
+@pytest.mark.parametrize("backend", ["jax", "tensorflow", "torch"])
+def test_guide_calls_load_the_offline_presets(backend):
+    result = run_python(LOAD_WITH_GUIDE_CALLS, backend=backend)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = json.loads(result.stdout.split("RESULT", 1)[1])
+    assert figures["backend"] == backend
+    assert figures["token_ids_shape"] == [1, 64]
+    assert figures["sequence_output"] == [1, 64, 32]
+    assert figures["pad_id"] == 0
+    assert figures["logits_shape"] == [1, 2]
+    assert figures["accuracy"] > 0.6, "the offline sst2 classifier should beat chance on synthetic IMDB"
