@@ -100,3 +100,11 @@ def comparison_table(record: dict) -> str:
         if key in observed:
             rows.append(f"{key:<20}{_format(reference):<28}{_format(observed[key])}")
     return "\n".join(rows)
+
+
+def save_figure(config: CourseConfig, figure, name: str):
+    """Write `figure` as levelN_<name>.png beside the results; return it, so Jupyter shows it."""
+    from .plots import save_png
+
+    save_png(figure, config.results_dir / f"level{config.level}_{name}.png")
+    return figure

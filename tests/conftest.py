@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # Presets and corpora are recipe-keyed, so one cache serves every test run; xdist workers
 # building the same preset at once are serialised by the cache's lock.
-os.environ.setdefault("COURSE_CACHE_DIR", str(ROOT / ".cache" / "tests"))
+os.environ.setdefault("COURSE_CACHE_DIR", str(ROOT / ".cache" / "course"))
 os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
