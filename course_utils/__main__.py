@@ -1,11 +1,16 @@
-"""Command line: `python -m course_utils prepare` builds the offline corpus and presets."""
+"""Command line.
+
+`python -m course_utils prepare` builds the offline corpus and presets;
+`python -m course_utils run` executes a grid of notebooks and writes a report.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from .config import DEFAULTS, MODEL_SIZES, CourseConfigError
+from .config import BACKENDS, DEFAULTS, MODEL_SIZES, PROFILES, CourseConfigError, _pick
 
 
 def prepare(sizes: list[str], seed: int) -> None:
@@ -14,7 +19,6 @@ def prepare(sizes: list[str], seed: int) -> None:
     from .data import synthetic_imdb
     from .presets import smoke_backbone, smoke_classifier
     from .runtime import _activate_backend
-    from .config import _pick
 
     _activate_backend(_pick("backend", None))
     cache_dir = ensure_writable(default_cache_dir())
@@ -32,13 +36,40 @@ def main(argv: list[str] | None = None) -> int:
     prep = commands.add_parser("prepare", help="build the offline corpus and smoke presets")
     prep.add_argument("--sizes", nargs="+", default=["tiny"], choices=MODEL_SIZES)
     prep.add_argument("--seed", type=int, default=DEFAULTS["seed"])
+    run = commands.add_parser("run", help="run notebooks x backends x sizes with papermill and report")
+    run.add_argument("--profile", default=_pick("profile", None), choices=PROFILES)
+    run.add_argument("--backends", nargs="+", default=[_pick("backend", None)], choices=BACKENDS)
+    run.add_argument("--sizes", nargs="+", default=["tiny"], choices=MODEL_SIZES)
+    run.add_argument("--workers", type=int, default=2, help="notebooks run at once (default 2)")
+    run.add_argument("--timeout", type=float, default=1800, help="seconds allowed per notebook")
+    run.add_argument("--notebooks", nargs="+", type=Path, default=None, help="default: all six")
+    run.add_argument("--out", type=Path, default=None, help="default: runs/<timestamp>")
     args = parser.parse_args(argv)
     try:
-        prepare(args.sizes, args.seed)
+        if args.command == "prepare":
+            prepare(args.sizes, args.seed)
+            return 0
+        return run_report(args)
     except CourseConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    return 0
+
+
+def run_report(args) -> int:
+    """Execute the grid; print where the report is; non-zero exit when any run failed."""
+    from .runner import NOTEBOOK_DIR, run_grid
+
+    if args.workers < 1:
+        raise CourseConfigError(f"--workers={args.workers} is out of range; give an integer >= 1")
+    notebooks = args.notebooks or sorted(NOTEBOOK_DIR.glob("0[1-6]_*.ipynb"))
+    root, runs = run_grid(notebooks, args.backends, args.sizes, args.profile, args.workers,
+                          args.timeout, args.out)
+    for run in runs:
+        if run.status != "ok":
+            print(f"FAILED {run.name}: {run.status} {run.error}", file=sys.stderr)
+    failed = sum(run.status != "ok" for run in runs)
+    print(f"{len(runs) - failed} of {len(runs)} runs ok. Report: {root / 'summary.md'}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
