@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import tarfile
 from pathlib import Path
 
 from . import synthetic
@@ -46,26 +47,41 @@ def check_layout(root: Path) -> Path:
     return root
 
 
-def fetch_imdb(cache_dir: Path, url: str = IMDB_URL, sha256: str = IMDB_SHA256) -> Path:
+def _extract_safely(archive: Path, destination: Path) -> None:
+    """Extract a tar archive, refusing it whole if any entry is a link, absolute, or climbs out.
+
+    (keras' own extraction skips such entries with a warning; the course refuses the archive.)
+    """
+    with tarfile.open(archive) as tar:
+        members = tar.getmembers()
+        for member in members:
+            parts = Path(member.name).parts
+            if member.name.startswith(("/", "\\")) or ".." in parts or not (member.isfile() or member.isdir()):
+                raise DataUnavailableError(
+                    f"refusing archive {archive.name}: unsafe entry {member.name!r} "
+                    "(absolute path, '..' or link); nothing was extracted"
+                )
+        tar.extractall(destination, members=members, filter="data")
+
+
+def fetch_imdb(cache_dir: Path, url: str | None = None, sha256: str = IMDB_SHA256) -> Path:
     """Download, verify and extract the IMDB archive once; return the path of `aclImdb`.
 
-    `keras.utils.get_file` does the download, the sha256 check and the safe
-    extraction. A file with the wrong checksum is deleted, so the next call
-    fetches it again; a download or extraction that did not finish is removed and redone.
+    `keras.utils.get_file` downloads with a progress bar and checks the sha256. Both
+    happen inside a temporary folder that becomes the cache entry only when the
+    archive verified and extracted: a wrong checksum, a cut-off download or an
+    interrupted extraction leaves nothing behind, so the next call fetches again.
+    The URL defaults to COURSE_IMDB_URL (a mirror) or Stanford's.
     """
     import keras
 
+    url = url or os.environ.get("COURSE_IMDB_URL") or IMDB_URL
     target = Path(cache_dir) / "datasets" / "aclImdb_v1"
-    extracted = target / "aclImdb_v1_extracted" / "aclImdb"
 
     def download_and_extract(tmp: Path) -> None:
-        # get_file downloads and extracts inside `tmp`, which becomes `target` only when complete:
-        # an archive with the wrong checksum or a cut-off extraction is never left behind.
         try:
-            keras.utils.get_file(
-                ARCHIVE_NAME, origin=url, file_hash=sha256, hash_algorithm="sha256", extract=True,
-                cache_dir=str(tmp.parent), cache_subdir=tmp.name,
-            )
+            archive = keras.utils.get_file(ARCHIVE_NAME, origin=url, file_hash=sha256, hash_algorithm="sha256",
+                                           cache_dir=str(tmp.parent), cache_subdir=tmp.name)
         except ValueError as error:  # checksum mismatch
             raise DataUnavailableError(
                 f"the IMDB archive from {url} failed its sha256 check and was deleted ({error})"
@@ -74,10 +90,14 @@ def fetch_imdb(cache_dir: Path, url: str = IMDB_URL, sha256: str = IMDB_SHA256) 
             raise DataUnavailableError(
                 f"could not download the IMDB archive from {url} ({error}). " + offline_hint("aclImdb_v1.tar.gz")
             ) from None
-        check_layout(tmp / extracted.relative_to(target))
+        try:
+            _extract_safely(Path(archive), tmp)
+        except tarfile.TarError as error:
+            raise DataUnavailableError(f"the IMDB archive from {url} could not be read ({error})") from None
+        check_layout(tmp / "aclImdb")
 
     build_once(target, download_and_extract, {"url": url, "sha256": sha256})
-    return extracted
+    return target / "aclImdb"
 
 
 def synthetic_imdb(cache_dir: Path, seed: int) -> Path:
