@@ -25,6 +25,7 @@ class CourseConfig:
     jit_compile: bool | str
     mixed_precision: bool
     data_root: Path
+    devices: list[str]
     train_dir: Path = field(init=False)
     test_dir: Path = field(init=False)
 
@@ -68,7 +69,8 @@ class CourseConfig:
             f"backend={p.backend} profile={p.profile} model_size={p.model_size} epochs={p.epochs} "
             f"batch_size={p.batch_size} max_examples={p.max_examples} sequence_length={p.sequence_length} "
             f"seed={p.seed}",
-            f"jit_compile={self.jit_compile} mixed_precision={self.mixed_precision}",
+            f"jit_compile={self.jit_compile} mixed_precision={self.mixed_precision} "
+            f"data_parallel={f'{len(self.devices)} devices' if self.devices else 'off'}",
             f"data: {self.data_root}",
         ]
         if self.synthetic:
@@ -108,12 +110,29 @@ def _gpu_present(backend: str) -> bool:
     return bool(tf.config.list_physical_devices("GPU"))
 
 
+def _distribute(backend: str, enabled: bool) -> list[str]:
+    """Turn on Keras' data-parallel distribution over all local devices (jax only); return the devices."""
+    if not enabled:
+        return []
+    if backend != "jax":
+        print(f"data_parallel: Keras' distribution API runs on jax only; on {backend} this run uses "
+              "one device (use tf.distribute or torch DistributedDataParallel yourself for more).")
+        return []
+    import keras
+
+    devices = keras.distribution.list_devices()
+    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+    return devices
+
+
 def setup(level, backend=None, profile=None, model_size=None, epochs=None, batch_size=None,
-          max_examples=None, sequence_length=None, seed=None, verbose=True) -> CourseConfig:
+          max_examples=None, sequence_length=None, seed=None, data_parallel=None, verbose=True) -> CourseConfig:
     """Validate the run parameters, pick the backend and its settings, seed, and locate the data.
 
     `None` means: the environment variable (KERAS_BACKEND, COURSE_PROFILE) if set,
     else the course default. Raises CourseConfigError with a one-line message on bad input.
+    `data_parallel=True` (or COURSE_DATA_PARALLEL=1) splits every batch over all local
+    accelerators with Keras' DataParallel distribution, on jax; off by default.
     """
     params = resolve_params(level, backend, profile, model_size, epochs, batch_size,
                             max_examples, sequence_length, seed)
@@ -127,6 +146,11 @@ def setup(level, backend=None, profile=None, model_size=None, epochs=None, batch
     keras.mixed_precision.set_global_policy("mixed_float16" if mixed_precision else "float32")
     # torch's jit_compile means torch.compile: endless recompiles on these models.
     jit_compile = False if params.backend == "torch" else "auto"
+    if data_parallel is None:
+        data_parallel = os.environ.get("COURSE_DATA_PARALLEL", "0") not in ("", "0", "false", "False")
+    if not isinstance(data_parallel, bool):
+        raise CourseConfigError(f"data_parallel={data_parallel!r} is not valid; choose one of: True, False")
+    devices = _distribute(params.backend, data_parallel)
     if params.profile == "smoke":
         source = synthetic_imdb(cache_dir, params.seed)
     elif os.environ.get("COURSE_IMDB_DIR"):
@@ -140,6 +164,7 @@ def setup(level, backend=None, profile=None, model_size=None, epochs=None, batch
         jit_compile=jit_compile,
         mixed_precision=mixed_precision,
         data_root=make_view(source, cache_dir, params.max_examples, params.seed),
+        devices=devices,
     )
     if verbose:
         print(config.summary())
