@@ -22,7 +22,7 @@ ARCHIVE_NAME = "aclImdb_v1.tar.gz"
 SPLITS = ("train", "test")
 CLASSES = ("neg", "pos")
 LAYOUT = tuple(f"{split}/{label}" for split in SPLITS for label in CLASSES)
-SYNTHETIC_VERSION = 1  # bump when synthetic.py changes what it writes
+SYNTHETIC_VERSION = 2  # bump when synthetic.py changes what it writes
 
 
 class DataUnavailableError(RuntimeError):

@@ -85,7 +85,7 @@ def _format(value) -> str:
     if isinstance(value, list):
         return " / ".join(_format(v) for v in value)
     if isinstance(value, float):
-        return f"{value:.4f}" if value < 10 else f"{value:.0f}"
+        return f"{value:.4f}" if abs(value) < 1 else f"{value:.1f}" if abs(value) < 100 else f"{value:.0f}"
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
@@ -108,3 +108,29 @@ def save_figure(config: CourseConfig, figure, name: str):
 
     save_png(figure, config.results_dir / f"level{config.level}_{name}.png")
     return figure
+
+
+def predictions_on(model, dataset, preprocess=None, limit: int | None = None):
+    """(texts, labels, predicted labels) over one pass of a (text, label) dataset.
+
+    One pass matters: `text_dataset_from_directory` reshuffles on every pass, so texts
+    and predictions must come from the same batches. `preprocess` maps raw text to the
+    model's inputs when the model has no preprocessor of its own.
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    texts, labels, predictions = [], [], []
+    for batch_texts, batch_labels in dataset:
+        batch = [t.decode("utf-8") for t in batch_texts.numpy()]
+        if preprocess is None:
+            inputs = batch
+        else:
+            inputs = tf.nest.map_structure(lambda t: t.numpy(), preprocess(batch_texts))
+        logits = model.predict(inputs, verbose=0)
+        texts += batch
+        labels += batch_labels.numpy().tolist()
+        predictions += np.argmax(np.asarray(logits), axis=-1).tolist()
+        if limit is not None and len(texts) >= limit:
+            break
+    return texts, labels, predictions

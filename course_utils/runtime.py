@@ -146,6 +146,12 @@ def setup(level, backend=None, profile=None, model_size=None, epochs=None, batch
     keras.mixed_precision.set_global_policy("mixed_float16" if mixed_precision else "float32")
     # torch's jit_compile means torch.compile: endless recompiles on these models.
     jit_compile = False if params.backend == "torch" else "auto"
+    if params.backend == "torch" and not gpu:
+        # torch's default, one thread per core, fights tf.data's input threads for the CPU:
+        # on 2 cores a smoke epoch ran 5 to 20 times slower. Leave half the cores to tf.data.
+        import torch
+
+        torch.set_num_threads(max(1, (os.cpu_count() or 2) // 2))
     if data_parallel is None:
         data_parallel = os.environ.get("COURSE_DATA_PARALLEL", "0") not in ("", "0", "false", "False")
     if not isinstance(data_parallel, bool):

@@ -59,7 +59,7 @@ FILL = {
 
 def _phrase(rng: random.Random, polarity: int) -> str:
     """A predicate whose meaning has the given polarity; half of them use negation."""
-    negate = rng.random() < 0.3
+    negate = rng.random() < 0.2
     words = (NEGATIVE if polarity else POSITIVE) if negate else (POSITIVE if polarity else NEGATIVE)
     adjective = rng.choice(INTENSIFIERS) + rng.choice(words)
     if negate:
@@ -91,15 +91,15 @@ def _filler(rng: random.Random) -> str:
     return template.format(**{key: rng.choice(values) for key, values in FILL.items()})
 
 
-def review(rng: random.Random, label: int, length: tuple[int, int] = (2, 10)) -> str:
-    """A review of `length` sentences (2 to 10) in 1 to 4 paragraphs joined by IMDB's <br /><br />."""
+def review(rng: random.Random, label: int, length: tuple[int, int] = (2, 8)) -> str:
+    """A review of `length` sentences (2 to 8) in 1 to 4 paragraphs joined by IMDB's <br /><br />."""
     sentences = []
     for _ in range(rng.randint(*length)):
         if rng.random() < 0.2:
             sentences.append(_filler(rng))
         else:
             # Most sentences agree with the label, some disagree: the whole review decides.
-            polarity = label if rng.random() < 0.85 else 1 - label
+            polarity = label if rng.random() < 0.9 else 1 - label
             sentences.append(_sentence(rng, polarity))
     if rng.random() < 0.7:
         sentences.append(rng.choice(VERDICTS[label]))

@@ -1,5 +1,7 @@
 """Run parameters: defaults, validation messages, environment versus explicit values."""
 
+import os
+
 import pytest
 
 from course_utils.config import ARCHITECTURES, LEVEL_SETTINGS, CourseConfigError, resolve_params
@@ -92,7 +94,11 @@ def test_setup_sets_backend_and_per_backend_training_settings():
         "import course_utils, keras\n"
         "cfg = course_utils.setup(level=2, backend='{b}', profile='smoke', verbose=False)\n"
         "print(keras.backend.backend(), cfg.jit_compile, cfg.mixed_precision, keras.config.dtype_policy().name)\n"
+        "import os, sys\n"
+        "print('torch threads', sys.modules['torch'].get_num_threads() if 'torch' in sys.modules else None)\n"
     )
-    for backend, jit in (("torch", "False"), ("jax", "auto")):
+    for backend, jit, threads in (("torch", "False", str(max(1, os.cpu_count() // 2))), ("jax", "auto", "None")):
         result = run_python(code.format(b=backend), backend="tensorflow")
-        assert result.stdout.split()[-4:] == [backend, jit, "False", "float32"], result.stderr[-2000:]
+        lines = result.stdout.splitlines()
+        assert lines[-2].split() == [backend, jit, "False", "float32"], result.stderr[-2000:]
+        assert lines[-1] == f"torch threads {threads}"
