@@ -73,14 +73,14 @@ def test_level1_offline_classifier_beats_chance(run_notebook):
     assert len(results["figures"]["logits"]) == 2
 
 
-def test_level2_loss_falls_with_another_model_size(run_notebook):
-    results = run_notebook(2, backend="torch", profile="smoke", model_size="small", epochs=2)
-    assert results["params"]["model_size"] == "small" and len(results["history"]["loss"]) == 2
+def test_level2_fine_tuning_learns(run_notebook):
+    results = run_notebook(2, backend="torch", profile="smoke")
+    assert len(results["history"]["loss"]) == results["params"]["epochs"] == 5
     assert _loss_falls(results)
 
 
 def test_level3_loss_falls_and_packer_length_is_honoured(run_notebook):
-    results = run_notebook(3, backend="tensorflow", profile="smoke", epochs=2, sequence_length=48)
+    results = run_notebook(3, backend="tensorflow", profile="smoke", sequence_length=48)
     assert _loss_falls(results)
     assert results["params"]["sequence_length"] == 48
     assert results["figures"]["packed_length"] == results["settings"]["packer_sequence_length"] == 32
@@ -94,18 +94,21 @@ def test_level4_trains_only_its_new_layers(run_notebook):
     assert _loss_falls(results)
 
 
-def test_level5_preset_loads_back(run_notebook):
-    results = run_notebook(5, backend="tensorflow", profile="smoke", epochs=2, max_examples=400)
+def test_level5_preset_loads_back_at_another_model_size(run_notebook):
+    results = run_notebook(5, backend="tensorflow", profile="smoke", model_size="small", epochs=2, max_examples=400)
     assert results["figures"]["reloaded_matches"] is True
     assert _loss_falls(results)
     import keras_hub  # in-process backend is jax: the preset crosses backends
 
     backbone = keras_hub.models.BertBackbone.from_preset(results["figures"]["preset_dir"])
-    assert backbone.count_params() > 0
     assert backbone.num_layers == results["settings"]["num_layers"]
+    assert backbone.hidden_dim == results["settings"]["hidden_dim"] == 48
 
 
 def test_level6_vocabulary_has_the_asked_size(run_notebook):
     results = run_notebook(6, backend="torch", profile="smoke", epochs=2)
-    assert results["figures"]["vocabulary_size"] == results["figures"]["asked_vocabulary_size"]
+    # WordPiece learning stops a little short of the asked size (the guide got 19,170 of 20,000).
+    asked = results["figures"]["asked_vocabulary_size"]
+    assert asked == results["settings"]["vocabulary_size"]
+    assert 0.95 * asked <= results["figures"]["vocabulary_size"] <= asked
     assert _loss_falls(results)
