@@ -3,11 +3,15 @@ VENV   ?= .venv
 PYTHON ?= python3
 PY      = $(VENV)/bin/python
 WORKERS ?= 2
-BACKENDS ?= jax tensorflow torch
+# `make run` grid: PROFILE (smoke|full), BACKENDS ("jax torch"), SIZES ("tiny small"); empty = course defaults.
+PROFILE ?=
+BACKENDS ?=
+SIZES ?=
+NBMAKE_BACKENDS = jax tensorflow torch
 # One cache for every target: corpora and presets are built once and shared.
 export COURSE_CACHE_DIR ?= $(CURDIR)/.cache/course
 
-.PHONY: setup prepare test lab clean
+.PHONY: setup prepare run test bench lab clean
 
 setup: $(VENV)/.installed
 
@@ -20,15 +24,25 @@ $(VENV)/.installed: pyproject.toml
 prepare: setup
 	$(PY) -m course_utils prepare
 
+## The course's main job: run the notebooks through papermill and write a report under runs/.
+run: prepare
+	$(PY) -m course_utils run --workers $(WORKERS) $(if $(PROFILE),--profile $(PROFILE)) \
+	  $(if $(BACKENDS),--backends $(BACKENDS)) $(if $(SIZES),--sizes $(SIZES))
+
 ## The whole test suite: unit and papermill tests, then nbmake runs every notebook as
-## committed, in the smoke profile, once per backend (results go to a scratch directory).
+## committed, in the smoke profile, once per backend. The three passes share one results folder,
+## so every notebook also runs three times in a row in the same environment.
 test: setup
 	$(PY) -m pytest -n $(WORKERS) tests
-	for backend in $(BACKENDS); do \
+	results=$$(mktemp -d); for backend in $(NBMAKE_BACKENDS); do \
 	  echo "== nbmake, $$backend backend"; \
-	  COURSE_RESULTS_DIR=$$(mktemp -d) KERAS_BACKEND=$$backend COURSE_PROFILE=smoke \
+	  COURSE_RESULTS_DIR=$$results KERAS_BACKEND=$$backend COURSE_PROFILE=smoke \
 	    $(PY) -m pytest -n $(WORKERS) --nbmake --nbmake-timeout=600 notebooks || exit 1; \
 	done
+
+## Benchmarks: prints every figure and rewrites BENCHMARKS.md.
+bench: prepare
+	$(PY) benchmarks/run_all.py
 
 ## JupyterLab at the repository root (course_utils is importable from the notebooks).
 lab: setup

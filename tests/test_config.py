@@ -91,8 +91,9 @@ def test_setup_refuses_a_keras_already_imported_with_another_backend():
 
 def test_setup_sets_backend_and_per_backend_training_settings():
     code = (
-        "import course_utils, keras\n"
+        "import course_utils\n"
         "cfg = course_utils.setup(level=2, backend='{b}', profile='smoke', verbose=False)\n"
+        "import keras\n"
         "print(keras.backend.backend(), cfg.jit_compile, cfg.mixed_precision, keras.config.dtype_policy().name)\n"
         "import os, sys\n"
         "print('torch threads', sys.modules['torch'].get_num_threads() if 'torch' in sys.modules else None)\n"

@@ -53,11 +53,12 @@ def run_notebook(tmp_path, monkeypatch):
 
 
 def _execute(number: int, tmp_path: Path, **parameters) -> dict:
+    """Run from tmp_path, not notebooks/: a notebook must find its data and package from anywhere."""
     import papermill
 
     path = next(p for p in NOTEBOOKS if p.name.startswith(f"{number:02d}_"))
     papermill.execute_notebook(str(path), str(tmp_path / path.name), parameters=parameters,
-                               cwd=str(path.parent), progress_bar=False, kernel_name="python3")
+                               cwd=str(tmp_path), progress_bar=False, kernel_name="python3")
     return json.loads((tmp_path / f"level{number}_results.json").read_text())
 
 

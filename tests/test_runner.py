@@ -51,3 +51,10 @@ def test_command_line_exits_non_zero_when_a_run_fails(tmp_path):
     assert result.returncode == 1
     assert "FAILED" in result.stderr and "timeout" in result.stderr
     assert f"0 of 1 runs ok. Report: {tmp_path / 'summary.md'}" in result.stdout
+
+
+def test_parallel_stress_run_repeated_has_no_kernel_start_races(tmp_path):
+    for attempt in range(2):
+        _, runs = run_grid([LEVEL1], ["jax", "tensorflow", "torch"], ["tiny"], "smoke", workers=3,
+                           root=tmp_path / f"attempt{attempt}")
+        assert [r.status for r in runs] == ["ok"] * 3, [r.error for r in runs]
