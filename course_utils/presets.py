@@ -71,8 +71,9 @@ def _corpus_texts(cache_dir: Path, splits: tuple[str, ...]) -> list[str]:
 def smoke_backbone(cache_dir: Path, model_size: str) -> Path:
     """A BERT backbone + tokenizer preset, vocabulary and MLM pretraining from the synthetic corpus."""
     architecture = ARCHITECTURES["smoke"][model_size]
+    corpus = synthetic_imdb(cache_dir, PRESET_CORPUS_SEED)  # its folder name carries the corpus recipe
     recipe = {"version": SMOKE_RECIPE_VERSION, "kind": "backbone", "architecture": architecture,
-              "vocabulary_size": SMOKE_VOCABULARY_SIZE, "corpus_seed": PRESET_CORPUS_SEED}
+              "vocabulary_size": SMOKE_VOCABULARY_SIZE, "corpus": corpus.parent.name}
     target = Path(cache_dir) / "presets" / f"bert_{model_size}_smoke-{recipe_key(recipe)}"
     return build_once(target, lambda tmp: _build_backbone(tmp, cache_dir, architecture), recipe,
                       required=BACKBONE_FILES)
