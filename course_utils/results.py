@@ -126,7 +126,7 @@ def predictions_on(model, dataset, preprocess=None, limit: int | None = None):
         if preprocess is None:
             inputs = batch
         else:
-            inputs = tf.nest.map_structure(lambda t: t.numpy(), preprocess(batch_texts))
+            inputs = tf.nest.map_structure(keras.ops.convert_to_numpy, preprocess(batch_texts))
         logits = model.predict(inputs, verbose=0)
         texts += batch
         labels += batch_labels.numpy().tolist()
