@@ -1,7 +1,8 @@
 """Figures for the lessons and the report, drawn on matplotlib `Figure` objects.
 
 No pyplot state and no display are needed: every function returns a Figure that
-Jupyter shows inline and `save_png` writes to disk, so it also runs headless.
+Jupyter shows inline (as PNG, registered on import inside a kernel) and `save_png`
+writes to disk, so it also runs headless.
 """
 
 from __future__ import annotations
@@ -11,6 +12,20 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+
+def _show_figures_inline() -> None:
+    """In a Jupyter kernel, display Figure objects as PNG (pyplot would do this, but is not used here)."""
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import select_figure_formats
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        select_figure_formats(shell, {"png"})
+
+
+_show_figures_inline()
 
 SPECIAL_COLOUR = "#f4a261"
 PAD_COLOUR = "#d9d9d9"
