@@ -1,0 +1,95 @@
+"""Run every benchmark, print the figures and write BENCHMARKS.md (the command that made them included).
+
+    make bench            # or: .venv/bin/python benchmarks/run_all.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BACKENDS = ("jax", "tensorflow", "torch")
+
+
+def _json_lines(command: list[str], backend: str = "jax", timeout: int = 3600) -> list[dict]:
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout)
+    if result.returncode:
+        print(result.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"benchmark failed: {' '.join(command)}")
+    return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+
+
+def _gpu_present() -> bool:
+    try:
+        return subprocess.run(["nvidia-smi"], capture_output=True).returncode == 0
+    except FileNotFoundError:
+        return False
+
+
+def main() -> None:
+    python = sys.executable
+    sections = [f"# Benchmarks\n\nMade by `make bench` (`{Path(python).name} benchmarks/run_all.py`) on "
+                f"{datetime.now():%Y-%m-%d}, {platform.machine()}, {os.cpu_count()} CPU cores. "
+                "CPU figures are ratios measured in one run; absolute times belong to a GPU.\n"]
+
+    rows = []
+    for backend in BACKENDS:
+        for shape, steps in (("smoke", 5), ("guide", 3)):
+            rows += _json_lines([python, "benchmarks/step_time.py", "--shape", shape, "--steps", str(steps)], backend)
+            print(f"step times done: {backend} {shape}", flush=True)
+    table = ["## Seconds per training step: course settings against the guide's literal ones",
+             "", "Guide's literal settings: `jit_compile=True` and `mixed_float16`. Course: `jit_compile=\"auto\"` "
+             "(False on torch) and float32 on CPU. Median of the timed steps after two warm-up steps "
+             "(so `torch.compile`'s compilation is not counted against the guide). Levels 2 and 3 train the same model.",
+             "", "| backend | shape | level | course s/step | guide s/step | guide / course |", "|---|---|---|---|---|---|"]
+    for row in rows:
+        if row["settings"] != "course":
+            continue
+        guide = next(r for r in rows if r["settings"] == "guide" and
+                     (r["backend"], r["shape"], r["level"]) == (row["backend"], row["shape"], row["level"]))
+        table.append(f"| {row['backend']} | {row['shape']} | {row['level']} | {row['seconds_per_step']:.4f} | "
+                     f"{guide['seconds_per_step']:.4f} | {guide['seconds_per_step'] / row['seconds_per_step']:.2f} |")
+    sections.append("\n".join(table) + "\n")
+
+    pre = _json_lines([python, "benchmarks/preprocessing.py"])[0]
+    sections.append("## Preprocessing throughput (tokenize + pack to 512)\n\n"
+                    f"{pre['reviews']} synthetic reviews of {pre['mean_words']} words on average, smoke vocabulary.\n\n"
+                    "| pipeline | reviews/s |\n|---|---|\n"
+                    f"| course tf.data (`BertTextClassifierPreprocessor` mapped, AUTOTUNE) | {pre['course_tf_data_per_s']:.0f} |\n"
+                    f"| Hugging Face `tokenizers` `encode_batch` | {pre['hf_tokenizers_per_s']:.0f} |\n"
+                    f"| ratio course / HF | {pre['ratio_course_over_hf']:.2f} |\n")
+    print("preprocessing done", flush=True)
+
+    suite = _json_lines([python, "benchmarks/suite.py"])[0]
+    sections.append("## Notebook suite wall time (six notebooks, smoke, jax)\n\n"
+                    "| workers | seconds | runs ok |\n|---|---|---|\n"
+                    f"| 1 | {suite['workers_1_seconds']:.0f} | {suite['workers_1_ok']}/6 |\n"
+                    f"| 2 | {suite['workers_2_seconds']:.0f} | {suite['workers_2_ok']}/6 |\n\n"
+                    f"Speed-up of two workers over one: {suite['speedup_parallel_over_serial']:.2f}x.\n")
+
+    if _gpu_present():
+        gpu = []
+        for backend in BACKENDS:
+            gpu += _json_lines([python, "benchmarks/step_time.py", "--shape", "guide", "--steps", "20",
+                                "--settings", "course"], backend)
+        lines = ["## GPU: milliseconds per step at the guide's shape", "", "| backend | level | ms/step |", "|---|---|---|"]
+        lines += [f"| {r['backend']} | {r['level']} | {1000 * r['seconds_per_step']:.1f} |" for r in gpu]
+        sections.append("\n".join(lines) + "\n\nThe guide reports 9 / 7 / 8 / 8 / 3 ms for levels 2 to 6.\n")
+    else:
+        sections.append("## GPU figures\n\nNot measured: no GPU was available to this run "
+                        "(the guide reports 9 / 7 / 8 / 8 / 3 ms per step for levels 2 to 6).\n")
+
+    text = "\n".join(sections)
+    (ROOT / "BENCHMARKS.md").write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
