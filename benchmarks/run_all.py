@@ -41,7 +41,7 @@ def main() -> None:
 
     rows = []
     for backend in BACKENDS:
-        for shape, steps in (("smoke", 5), ("guide", 3)):
+        for shape, steps in (("smoke", 5), ("guide", 2)):
             rows += _json_lines([python, "benchmarks/step_time.py", "--shape", shape, "--steps", str(steps)], backend)
             print(f"step times done: {backend} {shape}", flush=True)
     table = ["## Seconds per training step: course settings against the guide's literal ones",

@@ -145,14 +145,14 @@ def masked_lm_figure(masked_tokens: list[str], original: list[str], top_predicti
 
 
 def level_comparison(levels: list[str], guide: list[float | None], observed: list[float | None],
-                     metric: str = "final validation accuracy") -> Figure:
+                     metric: str = "final validation accuracy", run_label: str = "this run") -> Figure:
     """Bars per level: the guide's reported figure beside this run's."""
     figure = Figure(figsize=(8, 3.8))
     axis = figure.subplots()
     x = np.arange(len(levels))
     nan = lambda values: [np.nan if v is None else v for v in values]
     axis.bar(x - 0.2, nan(guide), width=0.4, label="guide (GPU, real IMDB)")
-    axis.bar(x + 0.2, nan(observed), width=0.4, label="this run")
+    axis.bar(x + 0.2, nan(observed), width=0.4, label=run_label)
     axis.set_xticks(x, levels)
     axis.set_xlabel("level")
     axis.set_ylabel(metric)

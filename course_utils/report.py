@@ -57,10 +57,11 @@ def write_report(root: Path, runs) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     ok = [r for r in rows if r["status"] == "ok"]
-    figure = level_comparison([f"{r['level']} {r['backend']} {r['model_size']}" for r in ok],
-                              [r["guide_accuracy"] for r in ok], [r["accuracy"] for r in ok])
-    save_png(figure, root / "comparison.png")
     synthetic = any(r["profile"] == "smoke" for r in rows)
+    figure = level_comparison([f"{r['level']} {r['backend']} {r['model_size']}" for r in ok],
+                              [r["guide_accuracy"] for r in ok], [r["accuracy"] for r in ok],
+                              run_label="this run (SYNTHETIC data)" if synthetic else "this run")
+    save_png(figure, root / "comparison.png")
     lines = [
         f"# Course run: {len(ok)} of {len(rows)} runs ok",
         "",
