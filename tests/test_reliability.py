@@ -1,6 +1,5 @@
 """Faults and hostile input: each ends in a clear error or a recovery, never a broken cache."""
 
-import functools
 import hashlib
 import http.server
 import io
