@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .config import BACKENDS, DEFAULTS, MODEL_SIZES, PROFILES, CourseConfigError, _pick
+from .config import BACKENDS, DEFAULTS, MODEL_SIZES, PROFILES, CourseConfigError, pick_default, resolve_params
 
 
 def prepare(sizes: list[str], seed: int) -> None:
@@ -18,9 +18,9 @@ def prepare(sizes: list[str], seed: int) -> None:
     from .cache import default_cache_dir, ensure_writable
     from .data import synthetic_imdb
     from .presets import smoke_backbone, smoke_classifier
-    from .runtime import _activate_backend
+    from .runtime import activate_backend
 
-    _activate_backend(_pick("backend", None))
+    activate_backend(resolve_params(level=2, model_size="tiny").backend)  # validates KERAS_BACKEND
     cache_dir = ensure_writable(default_cache_dir())
     print(f"cache:              {cache_dir}")
     print(f"synthetic corpus:   {synthetic_imdb(cache_dir, seed)}")
@@ -37,8 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     prep.add_argument("--sizes", nargs="+", default=["tiny"], choices=MODEL_SIZES)
     prep.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     run = commands.add_parser("run", help="run notebooks x backends x sizes with papermill and report")
-    run.add_argument("--profile", default=_pick("profile", None), choices=PROFILES)
-    run.add_argument("--backends", nargs="+", default=[_pick("backend", None)], choices=BACKENDS)
+    run.add_argument("--profile", default=pick_default("profile", None), choices=PROFILES)
+    run.add_argument("--backends", nargs="+", default=[pick_default("backend", None)], choices=BACKENDS)
     run.add_argument("--sizes", nargs="+", default=["tiny"], choices=MODEL_SIZES)
     run.add_argument("--workers", type=int, default=2, help="notebooks run at once (default 2)")
     run.add_argument("--timeout", type=float, default=1800, help="seconds allowed per notebook")

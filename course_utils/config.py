@@ -139,7 +139,7 @@ def _integer(name: str, value, minimum: int, maximum: int | None = None) -> int:
     return value
 
 
-def _pick(name: str, explicit):
+def pick_default(name: str, explicit):
     """Explicit value (papermill, a learner's edit) > environment variable > course default."""
     if explicit is not None:
         return explicit
@@ -162,9 +162,9 @@ def resolve_params(
 ) -> RunParams:
     """Fill in defaults and validate every run parameter; raise CourseConfigError on the first bad one."""
     level = _integer("level", level, 1, len(LEVELS))
-    backend = _choice("backend", _pick("backend", backend), BACKENDS)
-    profile = _choice("profile", _pick("profile", profile), PROFILES)
-    model_size = _choice("model_size", _pick("model_size", model_size), MODEL_SIZES)
+    backend = _choice("backend", pick_default("backend", backend), BACKENDS)
+    profile = _choice("profile", pick_default("profile", profile), PROFILES)
+    model_size = _choice("model_size", pick_default("model_size", model_size), MODEL_SIZES)
     if level == 1 and model_size != "tiny":
         raise CourseConfigError(
             f"model_size={model_size!r} has no pretrained sst2 classifier; level 1 needs model_size='tiny'"
@@ -186,7 +186,7 @@ def resolve_params(
         MIN_SEQUENCE_LENGTH,
         MAX_SEQUENCE_LENGTH,
     )
-    seed = _integer("seed", _pick("seed", seed), 0)
+    seed = _integer("seed", pick_default("seed", seed), 0)
     settings = {k: v for k, v in defaults.items() if k not in ("epochs", "sequence_length")}
     if "packer_sequence_length" in settings:
         settings["packer_sequence_length"] = min(settings["packer_sequence_length"], sequence_length)

@@ -81,7 +81,7 @@ class CourseConfig:
         return "\n".join(lines)
 
 
-def _activate_backend(backend: str) -> None:
+def activate_backend(backend: str) -> None:
     """Set KERAS_BACKEND before keras is imported; refuse if keras already runs on another backend."""
     if "keras" in sys.modules:
         import keras
@@ -136,7 +136,7 @@ def setup(level, backend=None, profile=None, model_size=None, epochs=None, batch
     """
     params = resolve_params(level, backend, profile, model_size, epochs, batch_size,
                             max_examples, sequence_length, seed)
-    _activate_backend(params.backend)
+    activate_backend(params.backend)
     cache_dir = ensure_writable(default_cache_dir())
     import keras
 
