@@ -2,7 +2,8 @@
 
 Run once per backend (the backend is fixed per process):
     KERAS_BACKEND=jax python benchmarks/step_time.py --shape smoke
-Prints one JSON line per (level, settings) with the median step time after warm-up.
+Prints one JSON line per level: median seconds per step for each, the median ratio guide/course of
+the interleaved step pairs with its quartiles, and a verdict (a tie when the quartiles straddle 1).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -63,41 +66,68 @@ def build(level: int, shape: dict):
     return keras.Model(inputs, outputs), {**bert, "mask_positions": positions}, mlm_labels
 
 
-def time_steps(level: int, shape: dict, guide_settings: bool, steps: int) -> float:
-    """Median seconds per train_on_batch after two warm-up steps (compilation excluded)."""
+def compiled(level: int, shape: dict, jit_compile, policy: str):
+    """Build and compile the level's model under a dtype policy, run two warm-up steps (compilation)."""
     import keras
 
-    keras.mixed_precision.set_global_policy("mixed_float16" if guide_settings else "float32")
+    keras.mixed_precision.set_global_policy(policy)  # layers take the policy when they are built
     model, x, y = build(level, shape)
-    jit = True if guide_settings else (False if keras.backend.backend() == "torch" else "auto")
-    model.compile(optimizer=keras.optimizers.AdamW(5e-5), jit_compile=jit,
+    model.compile(optimizer=keras.optimizers.AdamW(5e-5), jit_compile=jit_compile,
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     for _ in range(2):
         model.train_on_batch(x, y)
-    times = []
-    for _ in range(steps):
-        start = time.perf_counter()
-        model.train_on_batch(x, y)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return lambda: model.train_on_batch(x, y)
+
+
+def paired_steps(level: int, shape: dict, pairs: int) -> dict:
+    """Course and guide models in one process, steps interleaved (ABBA) so drift hits both alike."""
+    import keras
+
+    from course_utils.runtime import gpu_present, training_settings
+
+    backend = keras.backend.backend()
+    course_jit, course_policy = training_settings(backend, gpu_present(backend))
+    steps = {"course": compiled(level, shape, course_jit, course_policy),
+             "guide": compiled(level, shape, True, "mixed_float16")}
+    times = {"course": [], "guide": []}
+    for i in range(pairs):
+        for name in (("course", "guide") if i % 2 == 0 else ("guide", "course")):
+            start = time.perf_counter()
+            steps[name]()
+            times[name].append(time.perf_counter() - start)
+    ratios = sorted(g / c for g, c in zip(times["guide"], times["course"]))
+    quartiles = statistics.quantiles(ratios, n=4, method="inclusive")
+    return {"backend": backend, "shape": shape["name"], "level": level, "sequence": shape["sequence"],
+            "course_policy": course_policy, "course_jit": str(course_jit), "pairs": pairs,
+            "course_s": statistics.median(times["course"]), "guide_s": statistics.median(times["guide"]),
+            "ratio": statistics.median(ratios), "ratio_q1": quartiles[0], "ratio_q3": quartiles[2]}
+
+
+def verdict(row: dict) -> str:
+    """'course faster', 'guide faster' or 'tie' from the quartiles of the per-pair ratios guide/course."""
+    if row["ratio_q1"] > 1:
+        return "course faster"
+    if row["ratio_q3"] < 1:
+        return "guide faster"
+    return "tie (within noise)"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shape", choices=sorted(SHAPES), default="smoke")
     parser.add_argument("--levels", type=int, nargs="+", default=[2, 4, 5, 6])
-    parser.add_argument("--steps", type=int, default=5)
-    parser.add_argument("--settings", choices=["course", "guide"], nargs="+", default=["course", "guide"])
+    parser.add_argument("--sequence", type=int, help="override the shape's sequence length")
+    parser.add_argument("--pairs", type=int, default=8, help="timed (course, guide) step pairs")
     args = parser.parse_args()
-    import keras
-
+    shape = dict(SHAPES[args.shape], name=args.shape)
+    if args.sequence:
+        shape.update(sequence=args.sequence, name=f"{args.shape}, sequence {args.sequence}")
     for level in args.levels:
-        for settings in args.settings:
-            seconds = time_steps(level, SHAPES[args.shape], settings == "guide", args.steps)
-            print(json.dumps({"backend": keras.backend.backend(), "shape": args.shape, "level": level,
-                              "settings": settings, "seconds_per_step": seconds}), flush=True)
+        row = paired_steps(level, shape, args.pairs)
+        print(json.dumps({**row, "verdict": verdict(row)}), flush=True)
 
 
 if __name__ == "__main__":
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     main()

@@ -96,7 +96,7 @@ def activate_backend(backend: str) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def _gpu_present(backend: str) -> bool:
+def gpu_present(backend: str) -> bool:
     if backend == "jax":
         import jax
 
@@ -108,6 +108,14 @@ def _gpu_present(backend: str) -> bool:
     import tensorflow as tf
 
     return bool(tf.config.list_physical_devices("GPU"))
+
+
+def training_settings(backend: str, gpu: bool) -> tuple[bool | str, str]:
+    """The course's (jit_compile, dtype policy) for a backend, with or without a GPU."""
+    # torch's jit_compile means torch.compile: endless recompiles on these models.
+    jit_compile = False if backend == "torch" else "auto"
+    # mixed_float16 is slow or unsupported on CPU; the guide's choice where a GPU is present.
+    return jit_compile, "mixed_float16" if gpu else "float32"
 
 
 def _distribute(backend: str, enabled: bool) -> list[str]:
@@ -141,11 +149,10 @@ def setup(level, backend=None, profile=None, model_size=None, epochs=None, batch
     import keras
 
     keras.utils.set_random_seed(params.seed)
-    gpu = _gpu_present(params.backend)
-    mixed_precision = gpu  # mixed_float16 is slow or unsupported on CPU
-    keras.mixed_precision.set_global_policy("mixed_float16" if mixed_precision else "float32")
-    # torch's jit_compile means torch.compile: endless recompiles on these models.
-    jit_compile = False if params.backend == "torch" else "auto"
+    gpu = gpu_present(params.backend)
+    jit_compile, policy = training_settings(params.backend, gpu)
+    mixed_precision = policy != "float32"
+    keras.mixed_precision.set_global_policy(policy)
     if params.backend == "torch" and not gpu:
         # torch's default, one thread per core, fights tf.data's input threads for the CPU:
         # on 2 cores a smoke epoch ran 5 to 20 times slower. Leave half the cores to tf.data.
