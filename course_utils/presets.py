@@ -9,17 +9,19 @@ preset would be sent to Kaggle).
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from . import synthetic
-from .cache import build_once, recipe_key
+from .cache import CacheError, build_once, recipe_key
 from .config import ARCHITECTURES, CourseConfigError
 from .data import DataUnavailableError, offline_hint, synthetic_imdb
 
 KINDS = ("backbone", "classifier")
 PRESET_CORPUS_SEED = 0  # presets are shared by every run, whatever its seed
 SMOKE_VOCABULARY_SIZE = 256  # about all the WordPiece pieces the synthetic text offers
-SMOKE_RECIPE_VERSION = 1  # bump when the build below changes
+SMOKE_RECIPE_VERSION = 2  # bump when the build below changes (2: built in a child jax process)
 BERT_RESERVED_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]  # [PAD] is id 0, as in BERT
 BACKBONE_FILES = ("config.json", "model.weights.h5", "tokenizer.json", "assets/tokenizer/vocabulary.txt")
 TASK_FILES = BACKBONE_FILES + ("task.json", "task.weights.h5", "preprocessor.json")
@@ -75,7 +77,7 @@ def smoke_backbone(cache_dir: Path, model_size: str) -> Path:
     recipe = {"version": SMOKE_RECIPE_VERSION, "kind": "backbone", "architecture": architecture,
               "vocabulary_size": SMOKE_VOCABULARY_SIZE, "corpus": corpus.parent.name}
     target = Path(cache_dir) / "presets" / f"bert_{model_size}_smoke-{recipe_key(recipe)}"
-    return build_once(target, lambda tmp: _build_backbone(tmp, cache_dir, architecture), recipe,
+    return build_once(target, lambda tmp: _build_in_child("_build_backbone", tmp, cache_dir, model_size), recipe,
                       required=BACKBONE_FILES)
 
 
@@ -84,14 +86,43 @@ def smoke_classifier(cache_dir: Path) -> Path:
     backbone_dir = smoke_backbone(cache_dir, "tiny")
     recipe = {"version": SMOKE_RECIPE_VERSION, "kind": "classifier", "backbone": backbone_dir.name}
     target = Path(cache_dir) / "presets" / f"bert_tiny_smoke_sst2-{recipe_key(recipe)}"
-    return build_once(target, lambda tmp: _build_classifier(tmp, backbone_dir), recipe, required=TASK_FILES)
+    return build_once(target, lambda tmp: _build_in_child("_build_classifier", tmp, backbone_dir), recipe,
+                      required=TASK_FILES)
 
 
-def _build_backbone(tmp: Path, cache_dir: Path, architecture: dict) -> None:
+def _build_in_child(builder: str, tmp: Path, *args: Path | str) -> None:
+    """Run a preset builder in a fresh jax process.
+
+    Training a preset re-seeds and draws random numbers; in the caller's process that
+    would change the run's own results depending on whether the cache was warm. A child
+    also makes the preset the same whichever backend asked for it first.
+    """
+    call = f"from course_utils.presets import {builder}; {builder}(*{[str(tmp), *map(str, args)]!r})"
+    package_root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "2",
+           "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([sys.executable, "-c", call], env=env, capture_output=True, text=True,
+                            preexec_fn=_die_with_parent)
+    if result.returncode:
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise CacheError(f"building preset {Path(tmp).name} failed in a child process: {last}")
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGKILL when the parent dies (Linux), so a killed kernel leaves no builder behind."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+
+
+def _build_backbone(tmp: str, cache_dir: str, model_size: str) -> None:
     import keras
     import keras_hub
     import tensorflow as tf
 
+    tmp, cache_dir, architecture = Path(tmp), Path(cache_dir), ARCHITECTURES["smoke"][model_size]
     keras.utils.set_random_seed(PRESET_CORPUS_SEED)
     texts = _corpus_texts(cache_dir, ("train",))  # labelled and unsup reviews; labels unused
     vocabulary = keras_hub.tokenizers.compute_word_piece_vocabulary(
@@ -134,7 +165,7 @@ def _build_backbone(tmp: Path, cache_dir: Path, architecture: dict) -> None:
     tokenizer.save_to_preset(str(tmp))
 
 
-def _build_classifier(tmp: Path, backbone_dir: Path) -> None:
+def _build_classifier(tmp: str, backbone_dir: str) -> None:
     import keras
     import keras_hub
 

@@ -89,3 +89,18 @@ def test_guide_calls_load_the_offline_presets(backend):
     assert figures["pad_id"] == 0
     assert figures["logits_shape"] == [1, 2]
     assert figures["accuracy"] > 0.6, "the offline sst2 classifier should beat chance on synthetic IMDB"
+
+
+def test_building_a_preset_leaves_the_callers_random_state_alone(tmp_path):
+    """A cold cache must not change a run's results: the same draws after the preset, built or found."""
+    code = ("import course_utils\n"
+            "cfg = course_utils.setup(level=2, profile='smoke', seed=7, verbose=False)\n"
+            "import keras, numpy as np\n"
+            "path = cfg.backbone_preset\n"
+            "print('DRAW', float(keras.random.uniform(())), float(np.random.rand()))\n")
+    cold = run_python(code, COURSE_CACHE_DIR=str(tmp_path))
+    assert cold.returncode == 0, cold.stderr[-2000:]
+    assert list((tmp_path / "presets").glob("bert_tiny_smoke-*/config.json"))  # this run built it
+    warm = run_python(code, COURSE_CACHE_DIR=str(tmp_path))
+    draws = [line for result in (cold, warm) for line in result.stdout.splitlines() if line.startswith("DRAW")]
+    assert len(draws) == 2 and draws[0] == draws[1], draws
