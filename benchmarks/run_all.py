@@ -26,13 +26,6 @@ def _json_lines(command: list[str], backend: str = "jax", timeout: int = 3600) -
     return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
 
 
-def _gpu_present() -> bool:
-    try:
-        return subprocess.run(["nvidia-smi"], capture_output=True).returncode == 0
-    except FileNotFoundError:
-        return False
-
-
 def main() -> None:
     python = sys.executable
     sections = [f"# Benchmarks\n\nMade by `make bench` (`{Path(python).name} benchmarks/run_all.py`) on "
@@ -79,7 +72,7 @@ def main() -> None:
                     f"| 2 | {suite['workers_2_seconds']:.0f} | {suite['workers_2_ok']}/6 |\n\n"
                     f"Speed-up of two workers over one: {suite['speedup_parallel_over_serial']:.2f}x.\n")
 
-    if _gpu_present():
+    if any(r["gpu"] for r in rows):
         lines = ["## GPU: milliseconds per step at the guide's shape (course settings)", "",
                  "| backend | level | sequence | ms/step |", "|---|---|---|---|"]
         lines += [f"| {r['backend']} | {r['level']} | {r['sequence']} | {1000 * r['course_s']:.1f} |"

@@ -12,9 +12,7 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -86,7 +84,8 @@ def paired_steps(level: int, shape: dict, pairs: int) -> dict:
     from course_utils.runtime import gpu_present, training_settings
 
     backend = keras.backend.backend()
-    course_jit, course_policy = training_settings(backend, gpu_present(backend))
+    gpu = gpu_present(backend)
+    course_jit, course_policy = training_settings(backend, gpu)
     steps = {"course": compiled(level, shape, course_jit, course_policy),
              "guide": compiled(level, shape, True, "mixed_float16")}
     times = {"course": [], "guide": []}
@@ -97,7 +96,7 @@ def paired_steps(level: int, shape: dict, pairs: int) -> dict:
             times[name].append(time.perf_counter() - start)
     ratios = sorted(g / c for g, c in zip(times["guide"], times["course"]))
     quartiles = statistics.quantiles(ratios, n=4, method="inclusive")
-    return {"backend": backend, "shape": shape["name"], "level": level, "sequence": shape["sequence"],
+    return {"backend": backend, "gpu": gpu, "shape": shape["name"], "level": level, "sequence": shape["sequence"],
             "course_policy": course_policy, "course_jit": str(course_jit), "pairs": pairs,
             "course_s": statistics.median(times["course"]), "guide_s": statistics.median(times["guide"]),
             "ratio": statistics.median(ratios), "ratio_q1": quartiles[0], "ratio_q3": quartiles[2]}
@@ -129,5 +128,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     main()

@@ -97,24 +97,26 @@ def _build_in_child(builder: str, tmp: Path, *args: Path | str) -> None:
     would change the run's own results depending on whether the cache was warm. A child
     also makes the preset the same whichever backend asked for it first.
     """
-    call = f"from course_utils.presets import {builder}; {builder}(*{[str(tmp), *map(str, args)]!r})"
+    call = (f"from course_utils import presets; presets._die_with_parent({os.getpid()}); "
+            f"presets.{builder}(*{[str(tmp), *map(str, args)]!r})")
     package_root = str(Path(__file__).resolve().parents[1])
     env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "2",
            "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-    result = subprocess.run([sys.executable, "-c", call], env=env, capture_output=True, text=True,
-                            preexec_fn=_die_with_parent)
+    result = subprocess.run([sys.executable, "-c", call], env=env, capture_output=True, text=True)
     if result.returncode:
         last = (result.stderr.strip().splitlines() or ["no output"])[-1]
         raise CacheError(f"building preset {Path(tmp).name} failed in a child process: {last}")
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """In the child: get SIGKILL when the parent dies (Linux), so a killed kernel leaves no builder behind."""
     if sys.platform.startswith("linux"):
         import ctypes
         import signal
 
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        sys.exit(1)
 
 
 def _build_backbone(tmp: str, cache_dir: str, model_size: str) -> None:
