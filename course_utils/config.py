@@ -93,6 +93,9 @@ LEVEL_SETTINGS = {
 }
 
 BATCH_SIZE = 16  # the guide's, in both profiles
+# Share of the training reviews held out for validation: choices (epochs, settings) are made on
+# it, and the test split is measured once at the end. (The guide validates on the test split.)
+VALIDATION_SPLIT = 0.2
 
 
 class CourseConfigError(ValueError):

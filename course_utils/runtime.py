@@ -10,7 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from .cache import default_cache_dir, ensure_writable
-from .config import LEVEL_SETTINGS, CourseConfigError, RunParams, resolve_params
+from .config import LEVEL_SETTINGS, VALIDATION_SPLIT, CourseConfigError, RunParams, resolve_params
 from .data import check_layout, fetch_imdb, make_view, synthetic_imdb
 from .presets import resolve_preset
 
@@ -47,6 +47,11 @@ class CourseConfig:
     def reference(self) -> dict:
         """The guide's reported results for this level (its GPU, real IMDB)."""
         return LEVEL_SETTINGS[self.level]["reference"]
+
+    @property
+    def validation_split(self) -> float:
+        """Share of the training reviews held out for validation (the test split is used once, at the end)."""
+        return VALIDATION_SPLIT
 
     @property
     def synthetic(self) -> bool:
