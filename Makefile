@@ -8,16 +8,22 @@ PROFILE ?=
 BACKENDS ?=
 SIZES ?=
 NBMAKE_BACKENDS = jax tensorflow torch
+COMMA := ,
 # One cache for every target: corpora and presets are built once and shared.
 export COURSE_CACHE_DIR ?= $(CURDIR)/.cache/course
 
 .PHONY: setup prepare run test bench lab clean
 
-setup: $(VENV)/.installed
+## GPU=1 (NVIDIA, Linux) adds the `gpu` extra: jax[cuda12] and tensorflow[and-cuda].
+GPU ?=
+INSTALLED = $(VENV)/.installed$(if $(GPU),-gpu)
 
-$(VENV)/.installed: pyproject.toml
+setup: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev$(if $(GPU),$(COMMA)gpu)]'
+	$(PY) -m course_utils devices
 	touch $@
 
 ## Build the offline corpus and presets and print where they are.

@@ -1,7 +1,8 @@
 """Command line.
 
 `python -m course_utils prepare` builds the offline corpus and presets;
-`python -m course_utils run` executes a grid of notebooks and writes a report.
+`python -m course_utils run` executes a grid of notebooks and writes a report;
+`python -m course_utils devices` prints which devices each backend sees.
 """
 
 from __future__ import annotations
@@ -30,12 +31,22 @@ def prepare(sizes: list[str], seed: int) -> None:
     print("Offline data and presets are ready: the smoke profile needs no network.")
 
 
+def print_devices() -> int:
+    """One line per backend with the devices it sees; non-zero when a backend cannot start."""
+    from .devices import nvidia_gpus, probe, report
+
+    found = probe()
+    print("\n".join(report(found, nvidia_gpus())))
+    return 1 if any(isinstance(devices, str) for devices in found.values()) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course_utils", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     prep = commands.add_parser("prepare", help="build the offline corpus and smoke presets")
     prep.add_argument("--sizes", nargs="+", default=["tiny"], choices=MODEL_SIZES)
     prep.add_argument("--seed", type=int, default=DEFAULTS["seed"])
+    commands.add_parser("devices", help="print which devices jax, tensorflow and torch see")
     run = commands.add_parser("run", help="run notebooks x backends x sizes with papermill and report")
     run.add_argument("--profile", default=pick_default("profile", None), choices=PROFILES)
     run.add_argument("--backends", nargs="+", default=[pick_default("backend", None)], choices=BACKENDS)
@@ -46,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--out", type=Path, default=None, help="default: runs/<timestamp>")
     args = parser.parse_args(argv)
     try:
+        if args.command == "devices":
+            return print_devices()
         if args.command == "prepare":
             prepare(args.sizes, args.seed)
             return 0
