@@ -37,13 +37,15 @@ run: prepare
 
 ## The whole test suite: unit and papermill tests, then nbmake runs every notebook as
 ## committed, in the smoke profile, once per backend. The three passes share one results folder,
-## so every notebook also runs three times in a row in the same environment.
+## so every notebook also runs three times in a row in the same environment. A notebook that
+## writes to stderr fails like one that raises (tests/nbmake_stderr.py). The browser test is
+## its own target, `test-browser`.
 test: setup
-	$(PY) -m pytest -n $(WORKERS) tests
+	$(PY) -m pytest -n $(WORKERS) -m 'not browser' tests
 	results=$$(mktemp -d); for backend in $(NBMAKE_BACKENDS); do \
 	  echo "== nbmake, $$backend backend"; \
 	  COURSE_RESULTS_DIR=$$results KERAS_BACKEND=$$backend COURSE_PROFILE=smoke \
-	    $(PY) -m pytest -n $(WORKERS) --nbmake --nbmake-timeout=600 notebooks || exit 1; \
+	    $(PY) -m pytest -p tests.nbmake_stderr -n $(WORKERS) --nbmake --nbmake-timeout=600 notebooks || exit 1; \
 	done
 
 ## Benchmarks: prints every figure and rewrites BENCHMARKS.md.

@@ -11,8 +11,9 @@ from types import SimpleNamespace
 
 from .cache import default_cache_dir, ensure_writable
 from .config import LEVEL_SETTINGS, VALIDATION_SPLIT, CourseConfigError, RunParams, resolve_params
-from .data import check_layout, fetch_imdb, make_view, synthetic_imdb
+from .data import imdb_source, make_view
 from .presets import resolve_preset
+from .quiet import import_tensorflow_quietly, quiet_tensorflow_logs
 
 
 @dataclass
@@ -26,6 +27,7 @@ class CourseConfig:
     mixed_precision: bool
     data_root: Path
     devices: list[str]
+    data_provenance: str  # where the reviews came from, as reports show it
     train_dir: Path = field(init=False)
     test_dir: Path = field(init=False)
 
@@ -67,6 +69,12 @@ class CourseConfig:
         """`from_preset` argument of the sst2 classifier (built on first use in smoke)."""
         return resolve_preset("classifier", self.model_size, self.profile, self.cache_dir)
 
+    def provenance(self) -> dict:
+        """Where this run's data and the presets it has loaded so far came from."""
+        presets = {kind: preset_provenance(self.__dict__[f"{kind}_preset"], self.cache_dir)
+                   for kind in ("backbone", "classifier") if f"{kind}_preset" in self.__dict__}
+        return {"data": self.data_provenance, "presets": presets}
+
     def summary(self) -> str:
         p = self.params
         lines = [
@@ -86,6 +94,16 @@ class CourseConfig:
         return "\n".join(lines)
 
 
+def preset_provenance(preset: str, cache_dir: Path) -> str:
+    """Where a `from_preset` argument comes from: keras-hub (Kaggle), the course's cache, or a local copy."""
+    path = Path(preset)
+    if not path.is_absolute():
+        return f"keras-hub preset {preset} (Kaggle)"
+    if path.is_relative_to(Path(cache_dir).absolute() / "presets"):
+        return f"built by the course from synthetic data ({path.name})"
+    return f"local directory from COURSE_PRESET_DIR, unverified ({path})"
+
+
 def activate_backend(backend: str) -> None:
     """Set KERAS_BACKEND before keras is imported; refuse if keras already runs on another backend."""
     if "keras" in sys.modules:
@@ -98,7 +116,7 @@ def activate_backend(backend: str) -> None:
                 "restart the kernel (or the Python process) and run setup() before importing keras"
             )
     os.environ["KERAS_BACKEND"] = backend
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    quiet_tensorflow_logs()
 
 
 def gpu_present(backend: str) -> bool:
@@ -151,6 +169,7 @@ def setup(level, backend=None, profile=None, model_size=None, epochs=None, batch
                             max_examples, sequence_length, seed)
     activate_backend(params.backend)
     cache_dir = ensure_writable(default_cache_dir())
+    import_tensorflow_quietly()  # before keras: its native start-up lines are noise in a notebook
     import keras
 
     keras.utils.set_random_seed(params.seed)
@@ -169,12 +188,7 @@ def setup(level, backend=None, profile=None, model_size=None, epochs=None, batch
     if not isinstance(data_parallel, bool):
         raise CourseConfigError(f"data_parallel={data_parallel!r} is not valid; choose one of: True, False")
     devices = _distribute(params.backend, data_parallel)
-    if params.profile == "smoke":
-        source = synthetic_imdb(cache_dir, params.seed)
-    elif os.environ.get("COURSE_IMDB_DIR"):
-        source = check_layout(Path(os.environ["COURSE_IMDB_DIR"]))
-    else:
-        source = fetch_imdb(cache_dir)
+    source, data_provenance = imdb_source(params.profile, cache_dir, params.seed)
     config = CourseConfig(
         params=params,
         cache_dir=cache_dir,
@@ -183,6 +197,7 @@ def setup(level, backend=None, profile=None, model_size=None, epochs=None, batch
         mixed_precision=mixed_precision,
         data_root=make_view(source, cache_dir, params.max_examples, params.seed),
         devices=devices,
+        data_provenance=data_provenance,
     )
     if verbose:
         print(config.summary())
