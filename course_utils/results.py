@@ -29,7 +29,7 @@ class EpochTimer(keras.callbacks.Callback):
 
 
 def results_path(config: CourseConfig) -> Path:
-    """Where a level writes its figures: COURSE_RESULTS_DIR, else the notebook's working directory."""
+    """Where a level writes its figures: COURSE_RESULTS_DIR, else `results/` under the working directory."""
     return config.results_dir / f"level{config.level}_results.json"
 
 

@@ -104,6 +104,14 @@ def preset_provenance(preset: str, cache_dir: Path) -> str:
     return f"local directory from COURSE_PRESET_DIR, unverified ({path})"
 
 
+RESULTS_FOLDER = "results"  # under the working directory: figures stay out of the notebooks' folder listing
+
+
+def default_results_dir() -> Path:
+    """Where a notebook writes its figures: COURSE_RESULTS_DIR, else ./results (created on first write)."""
+    return Path(os.environ.get("COURSE_RESULTS_DIR") or Path.cwd() / RESULTS_FOLDER).absolute()
+
+
 def activate_backend(backend: str) -> None:
     """Set KERAS_BACKEND before keras is imported; refuse if keras already runs on another backend."""
     if "keras" in sys.modules:
@@ -192,7 +200,7 @@ def setup(level, backend=None, profile=None, model_size=None, epochs=None, batch
     config = CourseConfig(
         params=params,
         cache_dir=cache_dir,
-        results_dir=Path(os.environ.get("COURSE_RESULTS_DIR") or Path.cwd()).absolute(),
+        results_dir=default_results_dir(),
         jit_compile=jit_compile,
         mixed_precision=mixed_precision,
         data_root=make_view(source, cache_dir, params.max_examples, params.seed),
