@@ -101,23 +101,26 @@ def token_view(rows: dict[str, list[str]], special=("[CLS]", "[SEP]", "[START]",
                pad: str = "[PAD]", per_line: int = 16) -> Figure:
     """Each named row of tokens as coloured boxes: pieces, special tokens and padding apart.
 
-    `rows` maps a label (e.g. "preset vocabulary") to the tokens of one text.
+    `rows` maps a label (e.g. "preset vocabulary") to the tokens of one text. Every token is
+    drawn: long rows wrap every `per_line` tokens, and the grey number left of each line is the
+    position of its first token, so a packed sequence can be read to its last [SEP] or [PAD].
     """
     lines = []
     for label, tokens in rows.items():
         chunks = [tokens[i:i + per_line] for i in range(0, len(tokens), per_line)] or [[]]
-        lines.extend((label if n == 0 else "", chunk) for n, chunk in enumerate(chunks))
+        lines.extend((label if n == 0 else "", n * per_line, chunk) for n, chunk in enumerate(chunks))
     figure = Figure(figsize=(per_line * 0.9 + 2, 0.45 * len(lines) + 0.9))
     axis = figure.subplots()
-    for y, (label, chunk) in enumerate(lines):
-        axis.text(-0.3, -y, label, ha="right", va="center", fontsize=9, weight="bold")
+    for y, (label, start, chunk) in enumerate(lines):
+        axis.text(-1.0, -y, label, ha="right", va="center", fontsize=9, weight="bold")
+        axis.text(-0.45, -y, str(start), ha="right", va="center", fontsize=7, color="grey")
         for x, token in enumerate(chunk):
             colour = PAD_COLOUR if token == pad else SPECIAL_COLOUR if token in special else PIECE_COLOUR
             axis.text(x, -y, token, ha="center", va="center", fontsize=8,
                       bbox=dict(boxstyle="round,pad=0.25", facecolor=colour, edgecolor="none"))
     axis.set_xlim(-0.6, per_line)
     axis.set_ylim(-len(lines) + 0.4, 0.8)
-    axis.set_xlabel("token position (within the line)")
+    axis.set_xlabel("token position = grey number at the line start + column")
     axis.set_ylabel("text")
     axis.set_xticks([])
     axis.set_yticks([])
