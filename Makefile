@@ -7,12 +7,23 @@ WORKERS ?= 2
 PROFILE ?=
 BACKENDS ?=
 SIZES ?=
+# `make run` sizing, empty = each level's own: MAX_EXAMPLES (reviews per split), EPOCHS, SEQUENCE_LENGTH,
+# SEED, TIMEOUT (seconds per notebook, default 1800), PARAMS ("batch_size=8 ..." any notebook parameter),
+# NOTEBOOKS (default all six), OUT (default runs/<date-time>).
+MAX_EXAMPLES ?=
+EPOCHS ?=
+SEQUENCE_LENGTH ?=
+SEED ?=
+TIMEOUT ?=
+PARAMS ?=
+NOTEBOOKS ?=
+OUT ?=
 NBMAKE_BACKENDS = jax tensorflow torch
 COMMA := ,
 # One cache for every target: corpora and presets are built once and shared.
 export COURSE_CACHE_DIR ?= $(CURDIR)/.cache/course
 
-.PHONY: setup prepare run test bench lab clean
+.PHONY: setup prepare run test test-paths bench lab clean
 
 ## GPU=1 (NVIDIA, Linux) adds the `gpu` extra: jax[cuda12] and tensorflow[and-cuda].
 GPU ?=
@@ -31,22 +42,33 @@ prepare: setup
 	$(PY) -m course_utils prepare
 
 ## The course's main job: run the notebooks through papermill and write a report under runs/.
-run: prepare
+## The smoke corpus and presets are built first, unless the profile is full (which never uses them).
+run: setup $(if $(filter full,$(or $(PROFILE),$(COURSE_PROFILE))),,prepare)
 	$(PY) -m course_utils run --workers $(WORKERS) $(if $(PROFILE),--profile $(PROFILE)) \
-	  $(if $(BACKENDS),--backends $(BACKENDS)) $(if $(SIZES),--sizes $(SIZES))
+	  $(if $(BACKENDS),--backends $(BACKENDS)) $(if $(SIZES),--sizes $(SIZES)) \
+	  $(if $(MAX_EXAMPLES),--max-examples $(MAX_EXAMPLES)) $(if $(EPOCHS),--epochs $(EPOCHS)) \
+	  $(if $(SEQUENCE_LENGTH),--sequence-length $(SEQUENCE_LENGTH)) $(if $(SEED),--seed $(SEED)) \
+	  $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(foreach param,$(PARAMS),--param $(param)) \
+	  $(if $(NOTEBOOKS),--notebooks $(NOTEBOOKS)) $(if $(OUT),--out $(OUT))
 
 ## The whole test suite: unit and papermill tests, then nbmake runs every notebook as
 ## committed, in the smoke profile, once per backend. The three passes share one results folder,
 ## so every notebook also runs three times in a row in the same environment. A notebook that
 ## writes to stderr fails like one that raises (tests/nbmake_stderr.py). The browser test is
-## its own target, `test-browser`.
+## its own target, `test-browser`; the Colab and full-profile paths are `test-paths`.
 test: setup
-	$(PY) -m pytest -n $(WORKERS) -m 'not browser' tests
+	$(PY) -m pytest -n $(WORKERS) -m 'not browser and not learner_paths' tests
 	results=$$(mktemp -d); for backend in $(NBMAKE_BACKENDS); do \
 	  echo "== nbmake, $$backend backend"; \
 	  COURSE_RESULTS_DIR=$$results KERAS_BACKEND=$$backend COURSE_PROFILE=smoke \
 	    $(PY) -m pytest -p tests.nbmake_stderr -n $(WORKERS) --nbmake --nbmake-timeout=600 notebooks || exit 1; \
 	done
+
+## The paths learners take beyond the smoke profile: notebook 01 in a Colab stand-in (a fresh
+## environment whose first cell clones this repository and installs what Colab lacks), and every
+## notebook once in the full profile on stand-in presets and data (tests/standins.py).
+test-paths: setup
+	$(PY) -m pytest -n $(WORKERS) -m learner_paths tests
 
 ## Benchmarks: prints every figure and rewrites BENCHMARKS.md.
 bench: prepare

@@ -111,26 +111,30 @@ def save_figure(config: CourseConfig, figure, name: str):
 
 
 def predictions_on(model, dataset, preprocess=None, limit: int | None = None):
-    """(texts, labels, predicted labels) over one pass of a (text, label) dataset.
+    """(texts, labels, predicted labels) of the first `limit` reviews of one pass of a (text, label) dataset.
 
-    One pass matters: `text_dataset_from_directory` reshuffles on every pass, so texts
-    and predictions must come from the same batches. `preprocess` maps raw text to the
-    model's inputs when the model has no preprocessor of its own.
+    One pass matters: `text_dataset_from_directory` reshuffles on every pass, so the
+    (text, label) batches of one pass are kept, and one `model.predict` call runs over
+    exactly those (one call: each call costs seconds of set-up). `preprocess` maps raw
+    text to the model's inputs, in tf.data, when the model has no preprocessor of its own.
     """
     import numpy as np
     import tensorflow as tf
 
-    texts, labels, predictions = [], [], []
+    text_batches, label_batches, kept = [], [], 0
     for batch_texts, batch_labels in dataset:
-        batch = [t.decode("utf-8") for t in batch_texts.numpy()]
-        if preprocess is None:
-            inputs = batch
-        else:
-            inputs = tf.nest.map_structure(keras.ops.convert_to_numpy, preprocess(batch_texts))
-        logits = model.predict(inputs, verbose=0)
-        texts += batch
-        labels += batch_labels.numpy().tolist()
-        predictions += np.argmax(np.asarray(logits), axis=-1).tolist()
-        if limit is not None and len(texts) >= limit:
+        text_batches.append(batch_texts)
+        label_batches.append(batch_labels)
+        kept += len(batch_labels)
+        if limit is not None and kept >= limit:
             break
-    return texts, labels, predictions
+    if not text_batches:
+        return [], [], []
+    texts = tf.concat(text_batches, axis=0)[:limit]
+    inputs = tf.data.Dataset.from_tensor_slices(texts).batch(len(label_batches[0]))
+    if preprocess is not None:
+        inputs = inputs.map(preprocess, num_parallel_calls=tf.data.AUTOTUNE)
+    logits = model.predict(inputs.prefetch(tf.data.AUTOTUNE), verbose=0)
+    labels = np.concatenate([np.asarray(b) for b in label_batches])[:limit]
+    predictions = np.argmax(np.asarray(keras.ops.convert_to_numpy(logits)), axis=-1)
+    return [t.decode("utf-8") for t in texts.numpy()], labels.tolist(), predictions.tolist()

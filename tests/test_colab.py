@@ -1,0 +1,205 @@
+"""The Colab path: the notebooks' first cell, its install plan, and notebook 01 run in a Colab stand-in.
+
+The stand-in is a fresh virtual environment that sees the course environment's tensorflow, jax,
+torch and the rest of a Colab-like image (through a .pth file), but not keras, keras-hub,
+keras-nlp, tensorflow-text nor course_utils, which the cell must install itself; plus a stand-in
+`google.colab` package imported at kernel start, as in Colab. What cannot be had here: Python
+3.12, Colab's own (older, GPU) builds, and a GPU.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+from course_utils import colab
+
+sys.path.insert(0, str(ROOT / "tools"))
+import colab_cell  # noqa: E402
+
+STANDIN = ROOT / "tests" / "colab_standin"
+# Left out of the stand-in image: the cell has to install these.
+NOT_PREINSTALLED = ("keras", "keras_hub", "keras_nlp", "tensorflow_text", "course_utils")
+# The fresh environment brings its own installer.
+OWN_TOOLS = ("pip", "setuptools", "_distutils_hack", "pkg_resources", "distutils-precedence.pth")
+COURSE = colab.course_requirements(ROOT / "pyproject.toml")
+
+
+# --- the cell and the one URL --------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", colab_cell.NOTEBOOKS, ids=lambda p: p.name)
+def test_every_notebook_has_the_colab_cell_built_from_the_one_url(path):
+    cell = nbformat.read(path, as_version=4).cells[colab_cell.CELL_INDEX]
+    assert cell.source == colab_cell.cell_source(colab_cell.repository_url()), (
+        "run `.venv/bin/python tools/colab_cell.py` to write the Colab cell into the notebooks")
+    assert colab_cell.form_default(cell.source) == colab_cell.repository_url()
+
+
+def test_readme_has_the_colab_links_built_from_the_one_url():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for line in colab_cell.colab_links(colab_cell.repository_url()):
+        assert line in readme, "README's Colab lines: see `.venv/bin/python tools/colab_cell.py --readme`"
+
+
+def test_links_and_form_field_follow_the_url():
+    links = colab_cell.colab_links("https://github.com/someone/kerasnlp-course.git")
+    assert len(links) == 6 and links[0] == (
+        "- [01_inference_pretrained_classifier.ipynb](https://colab.research.google.com/github/someone/"
+        "kerasnlp-course/blob/main/notebooks/01_inference_pretrained_classifier.ipynb)")
+    assert "not a GitHub repository" in colab_cell.colab_links("https://gitlab.com/a/b.git")[0]
+    assert colab_cell.form_default(colab_cell.cell_source("https://github.com/a/b.git")) == "https://github.com/a/b.git"
+    with pytest.raises(ValueError, match="quotes"):
+        colab_cell.cell_source('https://x/"; import os')
+
+
+def test_cell_does_nothing_outside_colab(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COURSE_REPO_URL", "file:///nonexistent")
+    assert "google.colab" not in sys.modules
+    namespace = {}
+    exec(compile(colab_cell.cell_source(""), "colab_cell", "exec"), namespace)
+    assert namespace["COURSE_REPO_URL"] == "" and list(tmp_path.iterdir()) == []
+
+
+def test_cell_imports_nothing_heavy_before_installing():
+    """The cell imports course_utils.colab before pip runs: it must not import a framework."""
+    code = ("import sys; from course_utils import colab, devices; "
+            "print(sorted(m for m in ('keras', 'keras_hub', 'tensorflow', 'jax', 'torch') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.stdout.strip() == "[]", result.stderr
+
+
+# --- the install plan, for Colab images this machine cannot be -----------------------------------
+
+def test_plan_keeps_a_recent_colab_tensorflow_and_matches_tensorflow_text():
+    installed = {"tensorflow": "2.20.0", "jax": "0.7.2", "jaxlib": "0.7.2", "jax-cuda12-plugin": "0.7.2",
+                 "torch": "2.8.0+cu126", "numpy": "2.0.2"}
+    plan = colab.plan(COURSE, installed)
+    assert "tensorflow-text==2.20.*" in plan.requirements
+    assert not any(r.startswith(("tensorflow==", "jax", "torch")) for r in plan.requirements)
+    assert plan.constraints == ["tensorflow==2.20.0", "jax==0.7.2", "jaxlib==0.7.2", "jax-cuda12-plugin==0.7.2",
+                                "torch==2.8.0+cu126", "numpy==2.0.2"]
+    assert {"keras==3.15.1", "keras-hub==0.32.0", "keras-nlp==0.32.0"} <= set(plan.requirements)
+
+
+@pytest.mark.parametrize("tensorflow", ["2.19.0", None])
+def test_plan_installs_the_tested_tensorflow_where_colab_has_an_older_one(tensorflow):
+    installed = {"jax": "0.5.3", "torch": "2.6.0+cu124"} | ({"tensorflow": tensorflow} if tensorflow else {})
+    plan = colab.plan(COURSE, installed)
+    assert {"tensorflow==2.21.0", "tensorflow-text==2.21.1"} <= set(plan.requirements)
+    assert plan.constraints == ["jax==0.5.3", "torch==2.6.0+cu124"]
+    assert "tensorflow-text 2.21.1을 설치합니다" in plan.notes[0] and "jax와 torch는 Colab의 것을 그대로" in plan.notes[0]
+    assert (tensorflow or "tensorflow가 없으므로") in plan.notes[0]
+
+
+def test_problems_name_each_incompatibility_in_korean():
+    before = {"jax": "0.7.2", "torch": "2.8.0"}
+    after = {"keras": "3.10.0", "keras-hub": "0.32.0", "keras-nlp": "0.32.0", "matplotlib": "3.10.0",
+             "papermill": "2.6.0", "tqdm": "4.67.1", "tensorflow": "2.20.0", "tensorflow-text": "2.21.1",
+             "jax": "0.10.2", "torch": "2.8.0"}
+    found = colab.problems(COURSE, before, after)
+    assert found[0] == "keras 3.10.0: 과정에 필요한 버전은 ==3.15.1입니다."
+    assert "tensorflow 2.20.0과 tensorflow-text 2.21.1" in found[1]
+    assert found[2].startswith("jax이(가) 0.7.2에서 0.10.2(으)로 바뀌었습니다")
+    assert len(found) == 3
+    assert colab.problems(COURSE, before, after | {"keras": "3.15.1", "tensorflow-text": "2.20.1",
+                                                   "jax": "0.7.2"}) == []
+
+
+# --- the cell run for real in a Colab stand-in ---------------------------------------------------
+
+def _excluded(entry: str) -> bool:
+    if "course_utils" in entry or entry in OWN_TOOLS:
+        return True
+    return any(entry == name or entry.startswith(f"{name}-") for name in (*NOT_PREINSTALLED, "pip", "setuptools"))
+
+
+@pytest.fixture(scope="module")
+def colab_image(tmp_path_factory):
+    """A fresh venv seeing a Colab-like image; returns (its python, the JUPYTER_PATH with its kernel)."""
+    root = tmp_path_factory.mktemp("colab")
+    subprocess.run([sys.executable, "-m", "venv", str(root / "venv")], check=True)
+    python = root / "venv" / "bin" / "python"
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                               capture_output=True, text=True, check=True).stdout.strip())
+    course_site = Path(subprocess.run([sys.executable, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                                      capture_output=True, text=True, check=True).stdout.strip())
+    image = root / "preinstalled"
+    image.mkdir()
+    for entry in course_site.iterdir():
+        if not _excluded(entry.name):
+            (image / entry.name).symlink_to(entry)
+    (site / "colab_image.pth").write_text(f"{image}\n{STANDIN}\n")
+    startup = root / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-colab.py").write_text("import google.colab  # Colab imports it at kernel start\n")
+    kernel = root / "jupyter" / "kernels" / "colab-standin"
+    kernel.mkdir(parents=True)
+    (kernel / "kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Colab stand-in", "language": "python",
+        "env": {"IPYTHONDIR": str(root / "ipython")},
+    }))
+    return python, root / "jupyter"
+
+
+@pytest.fixture
+def in_colab(colab_image, tmp_path, monkeypatch):
+    """Run a notebook in the stand-in kernel from tmp_path, Colab-like: no course variables set."""
+    import papermill
+
+    python, jupyter_path = colab_image
+    monkeypatch.setenv("JUPYTER_PATH", str(jupyter_path))
+    monkeypatch.setenv("COURSE_RESULTS_DIR", str(tmp_path))
+    for name in ("KERAS_BACKEND", "COURSE_PROFILE", "COURSE_REPO_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+    def run(notebook: Path):
+        return papermill.execute_notebook(str(notebook), str(tmp_path / f"out-{notebook.name}"),
+                                          kernel_name="colab-standin", cwd=str(tmp_path), progress_bar=False)
+    return run
+
+
+def _cell_text(cell) -> str:
+    return "".join(output.get("text", "") + "".join(output.get("traceback", [])) for output in cell.outputs)
+
+
+@pytest.mark.learner_paths
+def test_cell_without_a_url_stops_and_says_what_to_set(in_colab, tmp_path):
+    import papermill
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(colab_cell.cell_source(""))])
+    nbformat.write(notebook, tmp_path / "cell.ipynb")
+    with pytest.raises(papermill.PapermillExecutionError) as error:
+        in_colab(tmp_path / "cell.ipynb")
+    assert "COURSE_REPO_URL이 비어 있습니다" in str(error.value)
+    assert not (tmp_path / "kerasnlp-course").exists()
+
+
+@pytest.mark.learner_paths
+def test_notebook_01_runs_in_colab_after_the_first_cell_installs_the_course(in_colab, colab_image, tmp_path,
+                                                                            monkeypatch):
+    monkeypatch.setenv("COURSE_REPO_URL", f"file://{ROOT}")  # the form field's override: this repository
+    executed = in_colab(colab_cell.NOTEBOOKS[0])
+    setup_output = _cell_text(executed.cells[colab_cell.CELL_INDEX])
+    assert "설치 완료: keras 3.15.1, keras-hub 0.32.0" in setup_output, setup_output
+    results = json.loads((tmp_path / "level1_results.json").read_text())
+    assert results["synthetic_data"] is True and results["params"]["profile"] == "smoke"
+    python, _ = colab_image
+    where = {}
+    for module in ("keras", "keras_hub", "tensorflow_text", "course_utils", "tensorflow", "jax", "torch"):
+        where[module] = subprocess.run([str(python), "-c", f"import {module}; print({module}.__file__)"],
+                                       capture_output=True, text=True, cwd=tmp_path).stdout.strip()
+    venv = str(python.parents[1])
+    for module in ("keras", "keras_hub", "tensorflow_text"):  # installed by the cell into Colab's Python
+        assert where[module].startswith(venv), where
+    assert where["course_utils"].startswith(str(tmp_path / "kerasnlp-course")), where  # the clone, editable
+    for module in ("tensorflow", "jax", "torch"):  # Colab's own builds, untouched
+        assert "/preinstalled/" in where[module], where
+    assert re.search(r"tensorflow 2\.21\.\d+, tensorflow-text 2\.21\.\d+", setup_output)
