@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 
 BACKENDS = ("jax", "tensorflow", "torch")
@@ -96,6 +97,40 @@ BATCH_SIZE = 16  # the guide's, in both profiles
 # Share of the training reviews held out for validation: choices (epochs, settings) are made on
 # it, and the test split is measured once at the end. (The guide validates on the test split.)
 VALIDATION_SPLIT = 0.2
+CLASSIFIER_SIZES = ("tiny",)  # sizes with a pretrained sst2 classifier: level 1 runs only at these
+IMDB_REVIEWS_PER_SPLIT = 25_000  # aclImdb's train and test splits (unsup aside)
+
+# Measured CPU seconds per training step, batch 16, course settings (jit "auto", False on torch;
+# float32), on a 2-core x86_64 machine: the estimate `python -m course_utils run` prints before a
+# grid. The model is level 2's classifier at the profile's sequence length (512 full, 64 smoke).
+# Sources: full -- GUIDE_NOTES.md "Full-profile sizes rehearsed offline" (stand-ins at keras-hub's
+# architectures, train_on_batch, machine lightly loaded; torch on 1 thread); smoke -- BENCHMARKS.md
+# "smoke" rows (level 2).
+# Sizes missing here were not measured, and a grid that uses them gets no estimate.
+CPU_STEP_SECONDS = {
+    "full": {
+        "jax": {"tiny": 1.10, "small": 6.75},
+        "tensorflow": {"tiny": 0.57, "small": 3.88},
+        "torch": {"tiny": 0.78, "small": 10.7},
+    },
+    "smoke": {
+        "jax": {"tiny": 0.0078},
+        "tensorflow": {"tiny": 0.0174},
+        "torch": {"tiny": 0.0204},
+    },
+}
+# A level's training step against level 2's at the same sequence length (BENCHMARKS.md "guide"
+# rows, mean over the three backends; level 6 trains its own small model whatever model_size).
+# Level 1 does not train; a forward-only step (validation, test) is counted as a third of a step.
+LEVEL_STEP_FACTOR = {1: 0.0, 2: 1.0, 3: 1.0, 4: 1.36, 5: 1.67, 6: 0.25}
+FORWARD_STEP_FACTOR = 1 / 3
+# Kernel start, imports, data and preset loading, figures: BENCHMARKS.md's six smoke notebooks ran
+# 203 s one at a time, of which training steps took a few seconds.
+NOTEBOOK_OVERHEAD_SECONDS = 30
+
+# Set by the batch runner: where EpochTimer writes the run's progress (epoch, step) for the runner
+# to show, and the switch from Keras' per-step progress bar to one line per epoch.
+PROGRESS_FILE_ENV = "COURSE_PROGRESS_FILE"
 
 
 class CourseConfigError(ValueError):
@@ -142,6 +177,26 @@ def _integer(name: str, value, minimum: int, maximum: int | None = None) -> int:
     return value
 
 
+def guide_test_accuracy(reference: dict) -> float | None:
+    """The guide's final accuracy on the test split: level 1's evaluation, else its last val_accuracy
+    (the guide validated on the test split)."""
+    if "test_accuracy" in reference:
+        return reference["test_accuracy"]
+    values = reference.get("val_accuracy")
+    return values[-1] if values else None
+
+
+def level_runs_at(level: int, model_size: str) -> bool:
+    """Whether a level exists at this model size (level 1 needs a pretrained sst2 classifier)."""
+    return level != 1 or model_size in CLASSIFIER_SIZES
+
+
+def progress_file() -> Path | None:
+    """The batch runner's progress file for this run, or None in an interactive run."""
+    value = os.environ.get(PROGRESS_FILE_ENV)
+    return Path(value) if value else None
+
+
 def pick_default(name: str, explicit):
     """Explicit value (papermill, a learner's edit) > environment variable > course default."""
     if explicit is not None:
@@ -168,9 +223,10 @@ def resolve_params(
     backend = _choice("backend", pick_default("backend", backend), BACKENDS)
     profile = _choice("profile", pick_default("profile", profile), PROFILES)
     model_size = _choice("model_size", pick_default("model_size", model_size), MODEL_SIZES)
-    if level == 1 and model_size != "tiny":
+    if not level_runs_at(level, model_size):
         raise CourseConfigError(
-            f"model_size={model_size!r} has no pretrained sst2 classifier; level 1 needs model_size='tiny'"
+            f"model_size={model_size!r} has no pretrained sst2 classifier; level 1 needs model_size="
+            + " or ".join(map(repr, CLASSIFIER_SIZES))
         )
     defaults = LEVEL_SETTINGS[level][profile]
     if epochs is None:
