@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import keras
 
+from .config import VALIDATION_SPLIT, guide_test_accuracy
 from .runtime import CourseConfig
-
-
-class EpochTimer(keras.callbacks.Callback):
-    """Records wall-clock seconds of every training epoch (validation included)."""
-
-    def __init__(self):
-        super().__init__()
-        self.seconds: list[float] = []
-        self.steps: int | None = None
-        self._start = 0.0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self._start)
-        self.steps = self.params.get("steps") if self.params else None
+from .timing import EpochTimer
 
 
 def results_path(config: CourseConfig) -> Path:
@@ -44,13 +28,20 @@ def _plain(value):
 
 
 def save_results(config: CourseConfig, history=None, timer: EpochTimer | None = None, **figures) -> Path:
-    """Write the run's parameters, history, timings and any extra figures as JSON; return the path."""
+    """Write the run's parameters, provenance, history, timings and extra figures as JSON; return the path.
+
+    Levels pass `test_accuracy=` and `test_loss=` from their one evaluation of the test split.
+    `jit_compile` is what training ran (from the timer; None when nothing trained) beside
+    `jit_compile_requested`, the course's choice; `ms_per_step` is the median training step alone.
+    """
     record = {
         "level": config.level,
         "params": {k: v for k, v in vars(config.params).items() if k != "settings"},
         "settings": vars(config.level_settings),
         "synthetic_data": config.synthetic,
-        "jit_compile": config.jit_compile,
+        "provenance": config.provenance(),
+        "jit_compile_requested": config.jit_compile,
+        "jit_compile": timer.jit_compile if timer is not None else None,
         "mixed_precision": config.mixed_precision,
         "versions": {"keras": keras.__version__},
         "reference": config.reference,
@@ -59,8 +50,8 @@ def save_results(config: CourseConfig, history=None, timer: EpochTimer | None = 
     }
     if timer is not None and timer.seconds:
         record["seconds_per_epoch"] = timer.seconds
-        if timer.steps:
-            record["ms_per_step"] = [1000 * s / timer.steps for s in timer.seconds]
+        record["steps_per_epoch"] = timer.steps
+        record["ms_per_step"] = timer.ms_per_step
     record = _plain(record)
     path = results_path(config)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,18 +61,22 @@ def save_results(config: CourseConfig, history=None, timer: EpochTimer | None = 
     return path
 
 
-def _observed(record: dict) -> dict:
-    history, figures = record["history"], record["figures"]
-    observed = {key: figures[key] for key in figures if key in record["reference"]}
-    if "val_sparse_categorical_accuracy" in history:
-        observed["val_accuracy"] = history["val_sparse_categorical_accuracy"]
-    for key in ("seconds_per_epoch", "ms_per_step"):
-        if key in record:
-            observed[key] = record[key]
-    return observed
+def _compared(record: dict) -> list[tuple[str, object, object]]:
+    """(figure, guide's value, this run's value) for every figure the guide reports."""
+    reference, history, figures = record["reference"], record["history"], record["figures"]
+    rows = [("test_accuracy", guide_test_accuracy(reference), figures.get("test_accuracy")),
+            ("test_loss", reference.get("test_loss"), figures.get("test_loss")),
+            ("val_accuracy", reference.get("val_accuracy"), history.get("val_sparse_categorical_accuracy")),
+            ("seconds_per_epoch", reference.get("seconds_per_epoch"), record.get("seconds_per_epoch")),
+            ("ms_per_step", reference.get("ms_per_step"), record.get("ms_per_step"))]
+    shown = {name for name, _, _ in rows}
+    rows += [(key, value, figures.get(key)) for key, value in reference.items() if key not in shown]
+    return [(name, guide, run) for name, guide, run in rows if guide is not None]
 
 
 def _format(value) -> str:
+    if value is None:
+        return "-"
     if isinstance(value, list):
         return " / ".join(_format(v) for v in value)
     if isinstance(value, float):
@@ -92,13 +87,24 @@ def _format(value) -> str:
 
 
 def comparison_table(record: dict) -> str:
-    """The guide's reported figures beside this run's, one row per figure both have."""
-    observed = _observed(record)
-    source = "SYNTHETIC data (smoke)" if record["synthetic_data"] else "real IMDB"
+    """The guide's reported figures beside this run's, with what each figure means and the run's sources."""
+    source = "SYNTHETIC data (smoke)" if record["synthetic_data"] else "IMDB"
     rows = [f"{'figure':<20}{'guide (GPU, IMDB)':<28}this run ({source}, {record['params']['backend']})"]
-    for key, reference in record["reference"].items():
-        if key in observed:
-            rows.append(f"{key:<20}{_format(reference):<28}{_format(observed[key])}")
+    rows += [f"{name:<20}{_format(guide):<28}{_format(run)}" for name, guide, run in _compared(record)]
+    provenance = record.get("provenance", {})
+    presets = "; ".join(f"{kind}: {text}" for kind, text in provenance.get("presets", {}).items()) or "none"
+    rows += [
+        "",
+        "test_accuracy: the guide's is its final val_accuracy, which it measured on the test split; this "
+        "run's is its one evaluation of the test split, after training.",
+        f"val_accuracy: this run validates on {VALIDATION_SPLIT:.0%} of the training reviews, held out; "
+        "the guide validated on the test split.",
+        "ms_per_step: this run's is the median training step alone (no validation, no compiling first "
+        "step); seconds_per_epoch includes both. The guide's is Keras' progress-bar figure, validation included.",
+        f"jit_compile: {record.get('jit_compile')} in training (asked: {record.get('jit_compile_requested')})",
+        f"data: {provenance.get('data', '-')}",
+        f"presets: {presets}",
+    ]
     return "\n".join(rows)
 
 

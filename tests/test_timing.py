@@ -1,0 +1,103 @@
+"""EpochTimer measures the training step alone, records what jit ran, and logs one line per epoch in batch runs."""
+
+import json
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from conftest import run_python
+from course_utils.config import PROGRESS_FILE_ENV, resolve_params
+from course_utils.results import comparison_table, save_results
+from course_utils.runtime import CourseConfig
+from course_utils.timing import EpochTimer
+
+TRAIN_SLEEP, VALIDATION_SLEEP = 0.05, 0.2  # seconds added to every training / validation step
+
+
+class Sleep(keras.callbacks.Callback):
+    """Makes each training step last at least TRAIN_SLEEP and each validation step VALIDATION_SLEEP."""
+
+    def on_train_batch_begin(self, batch, logs=None):
+        time.sleep(TRAIN_SLEEP)
+
+    def on_test_batch_begin(self, batch, logs=None):
+        time.sleep(VALIDATION_SLEEP)
+
+
+def fit_with(timer: EpochTimer, epochs: int = 2):
+    """A small model, 5 training and 5 validation steps an epoch, the timer before the sleeper."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(80, 4)).astype("float32"), rng.integers(0, 2, size=80)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["sparse_categorical_accuracy"], jit_compile="auto")
+    return model.fit(x, y, batch_size=16, epochs=epochs, validation_data=(x, y), callbacks=[timer, Sleep()])
+
+
+def test_step_time_is_the_training_step_alone():
+    timer = EpochTimer()
+    fit_with(timer)
+    assert 1000 * TRAIN_SLEEP <= timer.ms_per_step < 1000 * TRAIN_SLEEP + 40
+    assert [len(steps) for steps in timer.step_seconds] == [5, 5] and timer.steps == 5
+    # the epoch time keeps everything: five training and five (slower) validation steps
+    assert all(seconds >= 5 * (TRAIN_SLEEP + VALIDATION_SLEEP) for seconds in timer.seconds)
+    assert timer.jit_compile is True  # jax compiles with XLA when asked "auto"
+
+
+def test_batch_run_prints_one_line_per_epoch_and_writes_progress(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(PROGRESS_FILE_ENV, str(tmp_path / "progress.json"))
+    fit_with(EpochTimer())
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"]
+    assert all(" 5 steps in " in line and "training step" in line and "| val_loss " in line for line in lines)
+    progress = json.loads((tmp_path / "progress.json").read_text())
+    assert {k: progress[k] for k in ("epoch", "epochs", "step", "steps", "phase")} == {
+        "epoch": 2, "epochs": 2, "step": 5, "steps": 5, "phase": "done"}
+
+
+def test_interactive_run_keeps_keras_progress_bar(monkeypatch, capsys):
+    monkeypatch.delenv(PROGRESS_FILE_ENV, raising=False)
+    fit_with(EpochTimer())
+    out = capsys.readouterr().out
+    assert "Epoch 1/2" in out and "5/5" in out
+
+
+def test_tensorflow_on_cpu_records_that_xla_was_off():
+    result = run_python(
+        "import keras, numpy as np, tensorflow as tf\n"
+        "from course_utils.timing import EpochTimer\n"
+        "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])\n"
+        "model.compile(optimizer='adam', loss='mse', jit_compile='auto')\n"
+        "timer = EpochTimer()\n"
+        "model.fit(np.zeros((32, 4)), np.zeros((32, 2)), epochs=1, verbose=0, callbacks=[timer])\n"
+        "print(timer.jit_compile, bool(tf.config.list_physical_devices('GPU')))\n",
+        backend="tensorflow", timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    jit, gpu = result.stdout.split()[-2:]
+    assert jit == gpu  # "auto" means XLA only where tensorflow sees a GPU
+
+
+@pytest.fixture
+def config(tmp_path):
+    return CourseConfig(params=resolve_params(6, profile="full"), cache_dir=tmp_path, results_dir=tmp_path, jit_compile="auto",
+                        mixed_precision=False, data_root=tmp_path, devices=[],
+                        data_provenance="IMDB directory from COURSE_IMDB_DIR, unverified (/data/aclImdb)")
+
+
+def test_saved_results_put_the_test_accuracy_beside_the_guides(config, capsys):
+    timer = EpochTimer()
+    history = fit_with(timer)
+    record = json.loads(save_results(config, history=history, timer=timer, test_accuracy=0.0,
+                                     test_loss=0.7).read_text())
+    assert record["jit_compile"] is True and record["jit_compile_requested"] == "auto"
+    assert record["ms_per_step"] == pytest.approx(timer.ms_per_step)
+    assert record["provenance"] == {"data": config.data_provenance, "presets": {}}
+    table = comparison_table(record).splitlines()
+    figures = {line.split()[0]: line.split()[1:] for line in table[1:] if line and not line.endswith(".")}
+    assert figures["test_accuracy"] == ["0.8748", "0.0000"]  # 0.0 is a figure, not a missing one
+    assert figures["val_accuracy"][:4] == ["0.8120", "/", "0.8752", "/"]  # the guide's three epochs, then ours
+    assert figures["ms_per_step"][0] == "3"
+    assert "this run (IMDB, jax)" in table[0]
+    assert "data: IMDB directory from COURSE_IMDB_DIR, unverified (/data/aclImdb)" in table
