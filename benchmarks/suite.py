@@ -7,11 +7,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from course_utils.runner import NOTEBOOK_DIR, run_grid
+from course_utils.runner import course_notebooks, run_grid
 
 
 def main() -> None:
-    notebooks = sorted(NOTEBOOK_DIR.glob("0[1-6]_*.ipynb"))
+    notebooks = course_notebooks()
     figures = {}
     with tempfile.TemporaryDirectory() as scratch:
         for workers in (1, 2):

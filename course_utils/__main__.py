@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import sys
 from pathlib import Path
 
@@ -52,9 +53,17 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--backends", nargs="+", default=[pick_default("backend", None)], choices=BACKENDS)
     run.add_argument("--sizes", nargs="+", default=["tiny"], choices=MODEL_SIZES)
     run.add_argument("--workers", type=int, default=2, help="notebooks run at once (default 2)")
-    run.add_argument("--timeout", type=float, default=1800, help="seconds allowed per notebook")
+    run.add_argument("--timeout", type=float, default=None, help="seconds allowed per notebook (default 1800)")
     run.add_argument("--notebooks", nargs="+", type=Path, default=None, help="default: all six")
     run.add_argument("--out", type=Path, default=None, help="default: runs/<timestamp>")
+    sizing = run.add_argument_group("notebook parameters (default: each level's own; checked before anything runs)")
+    sizing.add_argument("--max-examples", type=int, help="reviews per split, classes balanced")
+    sizing.add_argument("--epochs", type=int)
+    sizing.add_argument("--sequence-length", type=int)
+    sizing.add_argument("--seed", type=int)
+    sizing.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="any other notebook parameter, e.g. --param batch_size=8 (repeatable)")
+    run.add_argument("--estimate-only", action="store_true", help="print the duration estimate and stop")
     args = parser.parse_args(argv)
     try:
         if args.command == "devices":
@@ -68,21 +77,55 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def notebook_parameters(args) -> dict:
+    """The notebook parameters given on the command line: the named options, then each --param."""
+    named = {"max_examples": args.max_examples, "epochs": args.epochs,
+             "sequence_length": args.sequence_length, "seed": args.seed}
+    parameters = {name: value for name, value in named.items() if value is not None}
+    for item in args.param:
+        name, equals, text = item.partition("=")
+        if not equals or not name.strip():
+            raise CourseConfigError(f"--param {item!r} is not valid; write it as NAME=VALUE, e.g. batch_size=8")
+        name = name.strip()
+        if name in parameters:
+            raise CourseConfigError(f"parameter {name!r} is given twice; give it once")
+        try:
+            parameters[name] = ast.literal_eval(text)  # 8 -> int, None -> None, 'x' -> str
+        except (ValueError, SyntaxError):
+            parameters[name] = text
+    return parameters
+
+
 def run_report(args) -> int:
-    """Execute the grid; print where the report is; non-zero exit when any run failed."""
-    from .runner import NOTEBOOK_DIR, run_grid
+    """Check and estimate the grid, execute it, print where the report is.
+
+    Exit status: 0 when every run is ok, 1 when any failed or timed out, 130 when interrupted.
+    """
+    from .estimate import describe
+    from .runner import DEFAULT_TIMEOUT, course_notebooks, default_root, plan, run_grid
 
     if args.workers < 1:
         raise CourseConfigError(f"--workers={args.workers} is out of range; give an integer >= 1")
-    notebooks = args.notebooks or sorted(NOTEBOOK_DIR.glob("0[1-6]_*.ipynb"))
-    root, runs = run_grid(notebooks, args.backends, args.sizes, args.profile, args.workers,
-                          args.timeout, args.out)
+    timeout = DEFAULT_TIMEOUT if args.timeout is None else args.timeout
+    if timeout <= 0:
+        raise CourseConfigError(f"--timeout={timeout} is out of range; give seconds > 0")
+    root = (args.out or default_root()).absolute()
+    notebooks = [path.absolute() for path in args.notebooks or course_notebooks()]
+    parameters = notebook_parameters(args)
+    runs = plan(notebooks, args.backends, args.sizes, args.profile, root, parameters)
+    print(describe(runs, args.workers), flush=True)
+    if args.estimate_only:
+        return 0
+    root, runs = run_grid(notebooks, args.backends, args.sizes, args.profile, args.workers, timeout, root,
+                          parameters, runs=runs)
     for run in runs:
         if run.status != "ok":
-            print(f"FAILED {run.name}: {run.status} {run.error}", file=sys.stderr)
-    failed = sum(run.status != "ok" for run in runs)
-    print(f"{len(runs) - failed} of {len(runs)} runs ok. Report: {root / 'summary.md'}")
-    return 1 if failed else 0
+            print(f"NOT OK {run.name}: {run.status}: {run.error}", file=sys.stderr)
+    ok = sum(run.status == "ok" for run in runs)
+    print(f"{ok} of {len(runs)} runs ok. Report: {root / 'summary.md'}")
+    if any(run.status == "interrupted" for run in runs):
+        return 130
+    return 0 if ok == len(runs) else 1
 
 
 if __name__ == "__main__":

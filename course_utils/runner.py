@@ -1,22 +1,50 @@
-"""Batch runner: a grid of notebooks x backends x model sizes through papermill, and its report."""
+"""Batch runner: a grid of notebooks x backends x model sizes through papermill, and its report.
+
+Every notebook runs in a papermill process of its own session, with its output written as it
+goes (papermill saves the notebook at every cell; its log goes straight to a file). Stopping a run
+-- its timeout, or Ctrl-C / SIGTERM for the whole grid -- asks papermill to stop, then kills
+whatever is left of its process tree, the kernel included (jupyter starts kernels in sessions of
+their own, so a process group alone would miss them). On Ctrl-C, notebooks not started are
+cancelled, and the report is written with the unfinished runs marked "interrupted".
+"""
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from .config import PROGRESS_FILE_ENV, CourseConfigError, RunParams, level_runs_at, resolve_params
+
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOK_GLOB = "0[1-6]_*.ipynb"  # one notebook per level, named by its level: 01_... to 06_...
+DEFAULT_TIMEOUT = 1800.0  # seconds per notebook
 KERNEL_START_GAP = 3.0  # seconds between kernel launches, so that starts do not race
+STOP_GRACE = 10.0  # seconds papermill gets to shut its kernel down before the tree is killed
+POLL = 0.5  # seconds between checks of a running notebook
+GRID_PARAMETERS = {"backend": "--backends", "profile": "--profile", "model_size": "--sizes"}  # set per run
+NOTEBOOK_PARAMETERS = tuple(name for name in inspect.signature(resolve_params).parameters if name != "level")
+
+
+def default_root() -> Path:
+    """Where a grid's report goes unless told: runs/<date-time> under the working directory."""
+    return Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def course_notebooks(directory: Path = NOTEBOOK_DIR) -> list[Path]:
+    """The lesson notebooks, in level order."""
+    return sorted(Path(directory).glob(NOTEBOOK_GLOB))
 
 
 @dataclass
@@ -28,8 +56,10 @@ class Run:
     model_size: str
     profile: str
     directory: Path
-    status: str = "pending"
+    params: RunParams | None = None
+    status: str = "pending"  # pending, running, ok, failed, timeout, interrupted
     error: str = ""
+    started: float | None = None  # time.monotonic() at launch
     wall_seconds: float = 0.0
     results: dict = field(default_factory=dict)
 
@@ -41,84 +71,226 @@ class Run:
     def name(self) -> str:
         return f"{self.notebook.stem}-{self.backend}-{self.model_size}"
 
+    @property
+    def executed(self) -> Path:
+        return self.directory / self.notebook.name
 
-def _failing_cell(executed: Path) -> str:
-    """'cell N: ErrorName: message' for the first cell with an error output, else ''."""
+    @property
+    def progress_file(self) -> Path:
+        return self.directory / "progress.json"
+
+
+def _cell_label(cell: dict, count: int | None) -> str:
+    """`In [N] first line of the source`, as the learner sees the cell in the executed notebook."""
+    lines = [line.strip() for line in "".join(cell.get("source", "")).splitlines() if line.strip()]
+    return f"In [{count if count is not None else ' '}] `{lines[0][:80] if lines else ''}`"
+
+
+def _read_cells(executed: Path) -> list[dict]:
     try:
-        cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
-    except (OSError, ValueError):
-        return ""
-    for index, cell in enumerate(cells):
+        return json.loads(executed.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):  # not written yet, or caught mid-write
+        return []
+
+
+def failing_cell(executed: Path) -> str:
+    """'In [N] <first source line>: ErrorName: message' for the first cell with an error, else ''."""
+    for cell in _read_cells(executed):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                return f"cell {index}: {output['ename']}: {output['evalue'][:300]}"
+                return f"{_cell_label(cell, cell.get('execution_count'))}: {output['ename']}: {output['evalue'][:300]}"
     return ""
 
 
+def running_cell(executed: Path) -> str:
+    """The label of the cell papermill marks as running ('' if none): its count is the last one + 1."""
+    last = 0
+    for cell in _read_cells(executed):
+        if cell.get("cell_type") != "code":
+            continue
+        if cell.get("metadata", {}).get("papermill", {}).get("status") == "running":
+            return _cell_label(cell, cell.get("execution_count") or last + 1)
+        last = cell.get("execution_count") or last
+    return ""
+
+
+def progress(run: Run) -> str:
+    """Where a run is: its cell, and its epoch and step while it trains (from EpochTimer's file)."""
+    where = running_cell(run.executed)
+    try:
+        state = json.loads(run.progress_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        state = None
+    if state and state["phase"] != "done":
+        steps = f"/{state['steps']}" if state.get("steps") else ""
+        where += f" | epoch {state['epoch']}/{state['epochs']} {state['phase']}, step {state['step']}{steps}"
+    return where
+
+
+def _elapsed(seconds: float) -> str:
+    minutes, seconds = divmod(int(seconds), 60)
+    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m{seconds:02d}s"
+
+
 class _Stagger:
-    """Hands out launch slots at least `gap` seconds apart."""
+    """Hands out launch slots at least `gap` seconds apart; a stop ends the wait early."""
 
     def __init__(self, gap: float):
         self.gap, self.lock, self.last = gap, threading.Lock(), 0.0
 
-    def wait(self) -> None:
+    def wait(self, stop: threading.Event) -> bool:
+        """Wait for a slot; False if the grid was stopped meanwhile."""
         with self.lock:
             delay = self.last + self.gap - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
+            if delay > 0 and stop.wait(delay):
+                return False
             self.last = time.monotonic()
+            return not stop.is_set()
 
 
-def execute(run: Run, timeout: float, stagger: _Stagger, extra_parameters: dict) -> Run:
-    """Run one notebook with papermill in a subprocess; fill in status, error, results."""
-    run.directory.mkdir(parents=True, exist_ok=True)
-    executed = run.directory / run.notebook.name
-    parameters = {"backend": run.backend, "profile": run.profile, "model_size": run.model_size, **extra_parameters}
-    command = [sys.executable, "-m", "papermill", str(run.notebook), str(executed),
-               "--cwd", str(run.notebook.parent), "--no-progress-bar", "--log-level", "WARNING"]
-    for key, value in parameters.items():
-        command += ["-p", key, str(value)]
-    env = {**os.environ, "COURSE_RESULTS_DIR": str(run.directory)}
-    stagger.wait()
-    start = time.monotonic()
+def _stop(process: subprocess.Popen) -> None:
+    """Stop papermill: SIGINT lets it shut its kernel down and save the notebook; then kill what is left."""
+    import psutil  # installed with IPython, which every kernel needs
+
     try:
-        completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
-        run.status = "ok" if completed.returncode == 0 else "failed"
-        if completed.returncode:
-            lines = completed.stderr.strip().splitlines()
-            run.error = _failing_cell(executed) or (lines[-1] if lines else f"exit {completed.returncode}")
-    except subprocess.TimeoutExpired:
-        run.status, run.error = "timeout", f"no result after {timeout:.0f} s"
-    run.wall_seconds = time.monotonic() - start
-    (run.directory / "papermill.log").write_text(
-        "" if run.status == "timeout" else completed.stdout + completed.stderr, encoding="utf-8")
+        tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(STOP_GRACE)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        pass
+    for member in tree:
+        try:
+            member.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(tree, timeout=STOP_GRACE)
+    process.wait()
+
+
+def execute(run: Run, timeout: float, stagger: _Stagger, parameters: dict, stop: threading.Event) -> Run:
+    """Run one notebook with papermill in a process of its own; fill in status, error, results."""
+    if not stagger.wait(stop):
+        run.status, run.error = "interrupted", "stopped before it started"
+        return run
+    run.directory.mkdir(parents=True, exist_ok=True)
+    parameters = {"backend": run.backend, "profile": run.profile, "model_size": run.model_size, **parameters}
+    command = [sys.executable, "-m", "papermill", str(run.notebook), str(run.executed), "-y", json.dumps(parameters),
+               "--cwd", str(run.notebook.parent), "--no-progress-bar", "--log-level", "WARNING"]
+    env = {**os.environ, "COURSE_RESULTS_DIR": str(run.directory), PROGRESS_FILE_ENV: str(run.progress_file)}
+    run.started = time.monotonic()
+    with open(run.directory / "papermill.log", "w", encoding="utf-8") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        run.status = "running"
+        while True:
+            try:
+                code = process.wait(POLL)
+                break
+            except subprocess.TimeoutExpired:
+                if stop.is_set() or time.monotonic() - run.started > timeout:
+                    where = progress(run)
+                    _stop(process)
+                    run.status = "interrupted" if stop.is_set() else "timeout"
+                    run.error = (f"stopped after {time.monotonic() - run.started:.0f} s"
+                                 if stop.is_set() else f"no result after {timeout:.0f} s")
+                    run.error += f", in {where}" if where else ""
+                    code = None
+                    break
+    run.wall_seconds = time.monotonic() - run.started
+    if code is not None:
+        run.status = "ok" if code == 0 else "failed"
+        if code:
+            lines = (run.directory / "papermill.log").read_text(encoding="utf-8").strip().splitlines()
+            run.error = failing_cell(run.executed) or (lines[-1] if lines else f"papermill exited with {code}")
     results_file = run.directory / f"level{run.level}_results.json"
     if results_file.is_file():
         run.results = json.loads(results_file.read_text(encoding="utf-8"))
     return run
 
 
-def plan(notebooks: list[Path], backends: list[str], sizes: list[str], profile: str, root: Path) -> list[Run]:
-    """The grid; level 1 runs only at model_size 'tiny' (the only sst2 classifier)."""
-    return [Run(nb, backend, size, profile, root / f"{nb.stem}-{backend}-{size}")
+def check_parameters(parameters: dict) -> dict:
+    """Refuse names a notebook does not take, and those the grid sets itself."""
+    for name in parameters:
+        if name in GRID_PARAMETERS:
+            raise CourseConfigError(f"parameter {name!r} is set by the grid; use {GRID_PARAMETERS[name]} instead")
+        if name not in NOTEBOOK_PARAMETERS:
+            raise CourseConfigError(f"parameter {name!r} is not a notebook parameter; choose from: "
+                                    + ", ".join(n for n in NOTEBOOK_PARAMETERS if n not in GRID_PARAMETERS))
+    return parameters
+
+
+def plan(notebooks: list[Path], backends: list[str], sizes: list[str], profile: str, root: Path,
+         parameters: dict | None = None) -> list[Run]:
+    """The grid, every run's parameters validated by the course's own rules before anything starts.
+
+    A level that does not exist at a size (level 1 beyond `tiny`) is left out.
+    """
+    parameters = check_parameters(parameters or {})
+    runs = [Run(nb, backend, size, profile, root / f"{nb.stem}-{backend}-{size}")
             for nb in notebooks for backend in backends for size in sizes
-            if not (nb.name.startswith("01_") and size != "tiny")]
+            if level_runs_at(int(nb.name[:2]), size)]
+    for run in runs:
+        run.params = resolve_params(run.level, run.backend, run.profile, run.model_size, **parameters)
+    return runs
 
 
-def run_grid(notebooks, backends, sizes, profile, workers=1, timeout=1800.0, root=None,
-             extra_parameters=None) -> tuple[Path, list[Run]]:
-    """Execute the grid with `workers` parallel kernels; write the report; return (folder, runs)."""
+class _StopOnSignal:
+    """While active, SIGINT and SIGTERM set `stop` (and record which) instead of raising."""
+
+    def __init__(self, stop: threading.Event):
+        self.stop, self.signum, self.previous = stop, None, {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self.previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        if not self.stop.is_set():
+            tqdm.write(f"{signal.Signals(signum).name}: stopping the running notebooks (kernels included), "
+                       "cancelling the others, then writing the report", file=sys.stderr)
+        self.signum = self.signum or signum
+        self.stop.set()
+
+    def __exit__(self, *exc):
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+
+
+def run_grid(notebooks, backends, sizes, profile, workers=1, timeout=DEFAULT_TIMEOUT, root=None,
+             extra_parameters=None, runs=None) -> tuple[Path, list[Run]]:
+    """Execute the grid with `workers` parallel kernels; write the report; return (folder, runs).
+
+    `runs` (from `plan`) skips planning again. After Ctrl-C or SIGTERM the report is still
+    written, with the unfinished runs marked "interrupted"; the caller tells it by their status.
+    """
     from .report import write_report
 
-    root = Path(root or Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S")).absolute()
-    runs = plan([Path(nb).absolute() for nb in notebooks], backends, sizes, profile, root)
-    stagger = _Stagger(KERNEL_START_GAP if workers > 1 else 0.0)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(execute, run, timeout, stagger, extra_parameters or {}) for run in runs]
-        with tqdm(total=len(futures), desc="notebooks", unit="run") as bar:
-            for future in as_completed(futures):
-                run = future.result()
-                bar.set_postfix_str(f"{run.name}: {run.status}")
+    root = Path(root or default_root()).absolute()
+    parameters = extra_parameters or {}
+    if runs is None:
+        runs = plan([Path(nb).absolute() for nb in notebooks], backends, sizes, profile, root, parameters)
+    stagger, stop = _Stagger(KERNEL_START_GAP if workers > 1 else 0.0), threading.Event()
+    with _StopOnSignal(stop) as signals, ThreadPoolExecutor(max_workers=workers) as pool, \
+            tqdm(total=len(runs), desc="notebooks", unit="run") as bar:
+        futures = {pool.submit(execute, run, timeout, stagger, parameters, stop): run for run in runs}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+            for future in done:
+                run = futures[future]
+                if future.exception() is not None:  # a fault of the runner itself: report it, go on
+                    run.status, run.error = "failed", f"runner error: {future.exception()!r}"
                 bar.update()
-    write_report(root, runs)
+                tqdm.write(f"{run.name}: {run.status} after {_elapsed(run.wall_seconds)}"
+                           + (f" ({run.error})" if run.error else ""))
+            active = [r for r in runs if r.status == "running"]
+            bar.set_postfix_str("; ".join(f"{r.name} {_elapsed(time.monotonic() - r.started)} {progress(r)}"
+                                          for r in active))
+    write_report(root, runs, {"profile": profile, "workers": workers, "timeout": timeout,
+                              "parameters": parameters,
+                              "interrupted_by": signal.Signals(signals.signum).name if signals.signum else None})
     return root, runs

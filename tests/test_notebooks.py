@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from course_utils.runner import course_notebooks
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("0[1-6]_*.ipynb"))
+NOTEBOOKS = course_notebooks()
 PARAMETERS = ["backend", "profile", "model_size", "epochs", "batch_size", "max_examples", "sequence_length", "seed"]
 
 

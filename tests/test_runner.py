@@ -1,12 +1,49 @@
-"""The batch runner on real notebooks in the smoke profile: a small grid, a failing run, the report."""
+"""The batch runner: planning and validation, failures, timeouts and Ctrl-C, pass-through of parameters.
+
+Failure paths use small stand-in notebooks (plain Python, no keras) named like a level, so they run
+in seconds; the grid, Ctrl-C and pass-through tests run the course's own notebooks, smoke-sized.
+"""
 
 import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
-from conftest import run_python
-from course_utils.runner import NOTEBOOK_DIR, plan, run_grid
+import nbformat
+import psutil
+import pytest
+
+from conftest import ROOT, run_python
+from course_utils.config import CourseConfigError
+from course_utils.runner import NOTEBOOK_DIR, course_notebooks, plan, run_grid
 
 LEVEL1 = NOTEBOOK_DIR / "01_inference_pretrained_classifier.ipynb"
 LEVEL6 = NOTEBOOK_DIR / "06_transformer_from_scratch.ipynb"
+PARAMETERS_CELL = "backend = None\nprofile = None\nmodel_size = None"
+
+
+def stand_in(path, *code_cells):
+    """A level-named notebook: a title, a parameters cell, then `code_cells` with markdown between them."""
+    cells = [nbformat.v4.new_markdown_cell("# stand-in"),
+             nbformat.v4.new_code_cell(PARAMETERS_CELL, metadata={"tags": ["parameters"]})]
+    for source in code_cells:
+        cells += [nbformat.v4.new_markdown_cell("text"), nbformat.v4.new_code_cell(source)]
+    notebook = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                                              "display_name": "Python 3"}})
+    nbformat.write(notebook, path)
+    return path
+
+
+def rows(root):
+    with open(root / "summary.csv", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_course_notebooks_are_one_per_level_in_order():
+    assert [path.name[:3] for path in course_notebooks()] == ["01_", "02_", "03_", "04_", "05_", "06_"]
 
 
 def test_plan_skips_level1_at_sizes_without_a_classifier(tmp_path):
@@ -15,6 +52,48 @@ def test_plan_skips_level1_at_sizes_without_a_classifier(tmp_path):
         f"{LEVEL1.stem}-jax-tiny", f"{LEVEL1.stem}-torch-tiny",
         f"{LEVEL6.stem}-jax-tiny", f"{LEVEL6.stem}-jax-small", f"{LEVEL6.stem}-torch-tiny", f"{LEVEL6.stem}-torch-small",
     ])
+    assert all(r.params.level == r.level for r in runs)
+
+
+@pytest.mark.parametrize("parameters, message", [
+    ({"epochs": 0}, "epochs=0 is out of range"),
+    ({"sequence_length": 1024}, "sequence_length=1024 is out of range"),
+    ({"max_examples": "many"}, "max_examples='many' (str) is not valid"),
+    ({"learning_rate": 0.1}, "parameter 'learning_rate' is not a notebook parameter; choose from: epochs"),
+    ({"backend": "jax"}, "parameter 'backend' is set by the grid; use --backends instead"),
+])
+def test_plan_refuses_bad_parameters_before_anything_runs(tmp_path, parameters, message):
+    with pytest.raises(CourseConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        run_grid([LEVEL1, LEVEL6], ["jax"], ["tiny"], "smoke", root=tmp_path / "run", extra_parameters=parameters)
+    assert not (tmp_path / "run").exists()
+
+
+def test_failing_run_names_the_cell_as_the_learner_sees_it(tmp_path):
+    notebook = stand_in(tmp_path / "06_stand_in.ipynb", "ratio = 1", "# a comment line\nratio = 1 / 0")
+    root, runs = run_grid([notebook], ["jax"], ["tiny"], "smoke", root=tmp_path / "run")
+    # In [1] parameters, In [2] papermill's injected parameters, In [3] ratio = 1, In [4] fails.
+    assert runs[0].status == "failed"
+    assert runs[0].error == "In [4] `# a comment line`: ZeroDivisionError: division by zero"
+    assert (runs[0].directory / notebook.name).is_file()
+    assert rows(root)[0]["error"] == runs[0].error
+    assert "0 of 1 runs ok (1 failed)" in (root / "summary.md").read_text()
+
+
+def test_timeout_keeps_the_partial_output_and_leaves_no_kernel(tmp_path):
+    notebook = stand_in(tmp_path / "06_stand_in.ipynb",
+                        "import os, time\nprint('kernel', os.getpid(), flush=True)", "time.sleep(600)")
+    start = time.monotonic()
+    root, runs = run_grid([notebook], ["jax"], ["tiny"], "smoke", timeout=25, root=tmp_path / "run")
+    assert time.monotonic() - start < 60
+    run = runs[0]
+    assert run.status == "timeout"
+    assert run.error == "no result after 25 s, in In [4] `time.sleep(600)`"
+    executed = nbformat.read(run.directory / notebook.name, as_version=4)
+    printed = [o["text"] for c in executed.cells for o in c.get("outputs", []) if "kernel " in o.get("text", "")]
+    kernel_pid = int(printed[0].split()[1])  # the output before the hang was kept
+    assert not psutil.pid_exists(kernel_pid) or psutil.Process(kernel_pid).status() == psutil.STATUS_ZOMBIE
+    assert (run.directory / "papermill.log").is_file()
+    assert rows(root)[0]["status"] == "timeout"
 
 
 def test_small_grid_keeps_notebooks_and_writes_the_report(tmp_path):
@@ -24,33 +103,92 @@ def test_small_grid_keeps_notebooks_and_writes_the_report(tmp_path):
     for run in runs:
         assert (run.directory / run.notebook.name).is_file()
         assert (run.directory / f"level{run.level}_results.json").is_file()
-    rows = list(csv.DictReader(open(root / "summary.csv")))
-    assert [(r["level"], r["status"]) for r in rows] == [("1", "ok"), ("6", "ok")]
-    assert float(rows[0]["accuracy"]) > 0.5 and rows[0]["guide_accuracy"] == "0.7835"
-    assert rows[1]["guide_accuracy"] == "0.8748" and float(rows[1]["seconds_per_epoch"]) > 0
+    level1, level6 = rows(root)
+    assert (level1["level"], level1["status"], level6["level"], level6["status"]) == ("1", "ok", "6", "ok")
+    assert float(level1["test_accuracy"]) > 0.5 and level1["guide_accuracy"] == "0.7835"
+    assert level6["guide_accuracy"] == "0.8748" and float(level6["seconds_per_epoch"]) > 0
+    assert 0 < float(level6["ms_per_step"]) < 1000 * float(level6["seconds_per_epoch"])
     summary = (root / "summary.md").read_text()
     assert "2 of 2 runs ok" in summary and "SYNTHETIC" in summary
+    assert "- data: synthetic reviews generated by the course (seed 42) (level 1, 6)" in summary
+    assert "- presets: classifier: built by the course from synthetic data" in summary
     assert (root / "comparison.png").read_bytes()[:4] == b"\x89PNG"
+    executed = (runs[1].directory / runs[1].notebook.name).read_text()
+    assert "epoch 2/2:" in executed and "━━" not in executed  # one line per epoch, no progress bar
 
 
-def test_a_failing_run_is_reported_with_its_cell_and_error(tmp_path):
-    root, runs = run_grid([LEVEL6], ["jax"], ["tiny"], "smoke", root=tmp_path / "bad",
-                          extra_parameters={"epochs": 0})
-    assert runs[0].status == "failed"
-    assert runs[0].error.startswith("cell ") and "CourseConfigError: epochs=0 is out of range" in runs[0].error
-    rows = list(csv.DictReader(open(root / "summary.csv")))
-    assert rows[0]["status"] == "failed" and "epochs=0" in rows[0]["error"]
-    assert "0 of 1 runs ok" in (root / "summary.md").read_text()
+def _descendants(pid: int) -> dict[int, psutil.Process]:
+    try:
+        return {p.pid: p for p in psutil.Process(pid).children(recursive=True)}
+    except psutil.NoSuchProcess:
+        return {}
 
 
-def test_command_line_exits_non_zero_when_a_run_fails(tmp_path):
+def _is_kernel(process: psutil.Process) -> bool:
+    try:
+        return "ipykernel" in " ".join(process.cmdline())
+    except psutil.Error:
+        return False
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def test_ctrl_c_stops_the_grid_and_still_writes_the_report(tmp_path):
+    """Ctrl-C while the first of two notebooks runs (one worker): the second never starts."""
+    command = [sys.executable, "-m", "course_utils", "run", "--notebooks", str(LEVEL6), str(LEVEL1),
+               "--workers", "1", "--out", str(tmp_path)]
+    cli = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True)  # its own group, as a terminal's foreground job
+    deadline, seen = time.monotonic() + 120, {}
+    while time.monotonic() < deadline and not any(map(_is_kernel, seen.values())):
+        seen.update(_descendants(cli.pid))
+        time.sleep(0.5)
+    assert any(map(_is_kernel, seen.values())), "no kernel started"
+    time.sleep(8)  # let the kernel get into the notebook
+    seen.update(_descendants(cli.pid))
+    os.killpg(cli.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    stdout, stderr = cli.communicate(timeout=90)
+    assert cli.returncode == 130, stderr[-2000:]
+    first, second = sorted(rows(tmp_path), key=lambda r: r["level"], reverse=True)
+    assert (first["level"], first["status"]) == ("6", "interrupted")
+    assert first["error"].startswith("stopped after ")
+    assert (second["level"], second["status"], second["error"]) == ("1", "interrupted", "stopped before it started")
+    assert not (tmp_path / f"{LEVEL1.stem}-jax-tiny").exists()
+    assert "Interrupted by SIGINT" in (tmp_path / "summary.md").read_text()
+    assert f"0 of 2 runs ok. Report: {tmp_path / 'summary.md'}" in stdout
+    assert [p for p in seen.values() if _alive(p)] == []
+
+
+def test_command_line_timeout_is_honoured_and_exits_non_zero(tmp_path):
     result = run_python(
         "import sys; from course_utils.__main__ import main\n"
         f"sys.exit(main(['run', '--notebooks', {str(LEVEL6)!r}, '--out', {str(tmp_path)!r}, '--timeout', '1']))\n"
     )
     assert result.returncode == 1
-    assert "FAILED" in result.stderr and "timeout" in result.stderr
+    assert "NOT OK" in result.stderr and "timeout: no result after 1 s" in result.stderr
+    assert "Estimated duration (ROUGH" in result.stdout
     assert f"0 of 1 runs ok. Report: {tmp_path / 'summary.md'}" in result.stdout
+    assert "timeout 1 s per notebook" in (tmp_path / "summary.md").read_text()
+
+
+def test_make_run_passes_sizes_and_parameters_to_the_notebooks(tmp_path):
+    out = tmp_path / "run"
+    result = subprocess.run(
+        ["make", "-o", ".venv/.installed", "run", f"NOTEBOOKS={LEVEL6}", "BACKENDS=jax", "WORKERS=1",
+         "MAX_EXAMPLES=60", "EPOCHS=1", "SEQUENCE_LENGTH=24", "SEED=7", "TIMEOUT=900",
+         "PARAMS=batch_size=8", f"OUT={out}"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    record = json.loads((out / f"{LEVEL6.stem}-jax-tiny" / "level6_results.json").read_text())
+    assert {k: record["params"][k] for k in ("max_examples", "epochs", "sequence_length", "seed", "batch_size")} == {
+        "max_examples": 60, "epochs": 1, "sequence_length": 24, "seed": 7, "batch_size": 8}
+    assert len(record["history"]["loss"]) == 1
+    summary = (out / "summary.md").read_text()
+    assert "timeout 900 s per notebook" in summary and "batch_size=8" in summary and "max_examples=60" in summary
 
 
 def test_parallel_stress_run_repeated_has_no_kernel_start_races(tmp_path):
