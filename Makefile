@@ -23,7 +23,7 @@ COMMA := ,
 # One cache for every target: corpora and presets are built once and shared.
 export COURSE_CACHE_DIR ?= $(CURDIR)/.cache/course
 
-.PHONY: setup prepare run test test-paths bench lab clean
+.PHONY: setup prepare run test test-paths test-browser bench lab clean
 
 ## GPU=1 (NVIDIA, Linux) adds the `gpu` extra: jax[cuda12] and tensorflow[and-cuda].
 GPU ?=
@@ -74,8 +74,17 @@ test-paths: setup
 bench: prepare
 	$(PY) benchmarks/run_all.py
 
-## JupyterLab at the repository root (course_utils is importable from the notebooks).
-lab: setup
+## Every notebook in JupyterLab in Debian's chromium, Run > Run All Cells, jax, smoke profile
+## (tests/test_browser.py): fails on a traceback or stderr block, a missing figure, or Korean
+## text drawn without a CJK font. Needs `apt-get install chromium fonts-noto-cjk`; one screenshot
+## per notebook goes to tests/artifacts/browser/.
+test-browser: prepare
+	$(PY) -m pytest -p no:xdist -m browser tests
+
+## JupyterLab at the repository root (course_utils is importable from the notebooks). `prepare`
+## builds the smoke corpus and presets first (minutes on a fresh cache, then instant), so no
+## notebook cell sits waiting for them.
+lab: prepare
 	$(VENV)/bin/jupyter lab --notebook-dir=.
 
 clean:

@@ -1,0 +1,213 @@
+"""JupyterLab started from the course's environment, driven in Debian's chromium by Playwright.
+
+Used by tests/test_browser.py (`make test-browser`). The browser is the system's
+(`apt-get install chromium fonts-noto-cjk`): Playwright's own browser download cannot
+run here. Notebooks are copied to a scratch folder first, so JupyterLab's autosave never
+writes outputs into the committed ones.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
+STDERR_MIME = "application/vnd.jupyter.stderr"  # JupyterLab renders stderr streams and tracebacks with it
+# Lab settings for a test run: every cell stays in the DOM (no windowing), no news pop-up.
+LAB_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
+                                                                         "checkForUpdates": False},
+}
+# Environment a learner's `make lab` would not have: pytest's, and the test suite's own log level.
+DROPPED_ENV = ("COURSE_RESULTS_DIR", "TF_CPP_MIN_LOG_LEVEL", "PYTEST_XDIST_WORKER", "PYTEST_CURRENT_TEST")
+
+
+@dataclass
+class Lab:
+    url: str
+    token: str
+    root: Path
+    log: Path
+
+    def api(self, method: str, path: str):
+        request = urllib.request.Request(f"{self.url}{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def shut_down_kernels(self) -> None:
+        for session in self.api("GET", "/api/sessions"):
+            self.api("DELETE", f"/api/sessions/{session['id']}")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def running_lab(root: Path, notebooks: list[Path], env: dict[str, str], start_timeout: float = 120):
+    """JupyterLab on a free loopback port, with a token, rooted at `root` holding copies of `notebooks`."""
+    (root / "notebooks").mkdir(parents=True)
+    for notebook in notebooks:
+        shutil.copy(notebook, root / "notebooks" / notebook.name)
+    settings = root / ".lab" / "settings"
+    for name, values in LAB_SETTINGS.items():
+        (settings / name).parent.mkdir(parents=True, exist_ok=True)
+        (settings / name).write_text(json.dumps(values))
+    token, port = secrets.token_hex(16), free_port()
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+               "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+               f"--ServerApp.root_dir={root}"]
+    if os.geteuid() == 0:
+        command.append("--allow-root")  # JupyterLab refuses root without it (CI runs as root)
+    environment = {k: v for k, v in env.items() if k not in DROPPED_ENV}
+    environment.update(JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(root / ".lab" / "ws"),
+                       JUPYTER_CONFIG_DIR=str(root / ".lab" / "config"))
+    log = root / ".lab" / "server.log"
+    with open(log, "w") as log_file:
+        server = subprocess.Popen(command, cwd=root, env=environment, stdout=log_file, stderr=subprocess.STDOUT)
+    lab = Lab(url=f"http://127.0.0.1:{port}", token=token, root=root, log=log)
+    try:
+        _wait_until_up(lab, server, start_timeout)
+        yield lab
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _wait_until_up(lab: Lab, server: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"JupyterLab exited with {server.returncode}:\n{lab.log.read_text()[-3000:]}")
+        try:
+            lab.api("GET", "/api/status")
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"JupyterLab did not answer within {timeout:.0f} s:\n{lab.log.read_text()[-3000:]}")
+
+
+@dataclass
+class NotebookRun:
+    """What the browser showed after Run All Cells."""
+
+    name: str
+    seconds: float
+    code_cells: int
+    prompts: list[str]
+    stderr_blocks: list[dict] = field(default_factory=list)  # {"cell": index, "text": ...}
+    images: int = 0
+    broken_images: int = 0
+    hangul_characters: int = 0
+    hangul_fonts: list[str] = field(default_factory=list)  # platform fonts that drew a Korean heading
+    wide_outputs: list[dict] = field(default_factory=list)  # outputs wider than the output area
+
+
+_STARTED_JS = """
+() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')]
+  .some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))
+"""
+
+# Done when no cell is queued or running and either every code cell ran or a cell failed
+# (Run All stops at an error, leaving the cells after it unnumbered).
+_FINISHED_JS = """
+() => {
+  const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')]
+    .map(e => e.textContent.trim());
+  if (prompts.length === 0 || prompts.some(p => p.includes('*'))) return false;
+  const failed = document.querySelector('.jp-Notebook .jp-OutputArea-output[data-mime-type="%s"]') !== null;
+  return failed || prompts.every(p => /\\[\\d+\\]/.test(p));
+}
+""" % STDERR_MIME
+
+_REPORT_JS = """
+() => {
+  const cells = [...document.querySelectorAll('.jp-Notebook .jp-Cell')];
+  const code = cells.filter(c => c.classList.contains('jp-CodeCell'));
+  const stderr = [];
+  cells.forEach((cell, index) => cell.querySelectorAll('.jp-OutputArea-output[data-mime-type="%s"]')
+    .forEach(o => stderr.push({cell: index, text: o.innerText.slice(0, 2000)})));
+  const images = [...document.querySelectorAll('.jp-Notebook .jp-OutputArea-output img')];
+  const wide = [];
+  cells.forEach((cell, index) => cell.querySelectorAll('.jp-OutputArea-output pre').forEach(pre => {
+    if (pre.scrollWidth > pre.clientWidth + 1)
+      wide.push({cell: index, width: pre.scrollWidth, visible: pre.clientWidth,
+                 first_line: pre.innerText.split('\\n')[0].slice(0, 120)});
+  }));
+  const text = document.querySelector('.jp-Notebook').innerText;
+  return {
+    code_cells: code.length,
+    prompts: code.map(c => c.querySelector('.jp-InputArea-prompt').textContent.trim()),
+    stderr_blocks: stderr,
+    images: images.length,
+    broken_images: images.filter(i => !(i.complete && i.naturalWidth > 0)).length,
+    hangul_characters: (text.match(/[\\uac00-\\ud7a3]/g) || []).length,
+    wide_outputs: wide,
+  };
+}
+""" % STDERR_MIME
+
+
+def run_all_cells(page, lab: Lab, name: str, timeout_s: float) -> NotebookRun:
+    """Open notebooks/<name>, wait for its kernel, Run > Run All Cells, wait until it has finished."""
+    page.goto(f"{lab.url}/lab/tree/notebooks/{name}?token={lab.token}")
+    page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=120_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    page.click(".jp-Notebook .jp-Cell >> nth=0")  # the notebook must be the current widget for the Run menu
+    start = time.monotonic()
+    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+    page.click(".lm-Menu-item:has(.lm-Menu-itemLabel:text-is('Run All Cells'))")
+    page.wait_for_function(_STARTED_JS, timeout=60_000, polling=200)
+    page.wait_for_function(_FINISHED_JS, timeout=timeout_s * 1000, polling=1000)
+    seconds = time.monotonic() - start
+    return NotebookRun(name=name, seconds=seconds, hangul_fonts=hangul_fonts(page), **page.evaluate(_REPORT_JS))
+
+
+def hangul_fonts(page) -> list[str]:
+    """Platform fonts Chromium drew the first Korean markdown heading with (empty: no such heading)."""
+    handle = page.evaluate_handle(
+        "() => [...document.querySelectorAll('.jp-RenderedMarkdown h1, .jp-RenderedMarkdown h2')]"
+        ".find(h => /[\\uac00-\\ud7a3]/.test(h.textContent)) || null")
+    if handle.json_value() is None:
+        return []
+    page.evaluate("(h) => h.setAttribute('data-hangul-probe', '1')", handle)
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "[data-hangul-probe]"})["nodeId"]
+        # The heading's text is a child text node: ask for the fonts of the element's subtree's text.
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        return sorted({f["familyName"] for f in fonts if f.get("glyphCount", 0) > 0})
+    finally:
+        cdp.detach()
+
+
+def screenshot(page, path: Path, max_height: int = 20000) -> None:
+    """The whole notebook in one picture: the viewport is stretched to the notebook's height."""
+    height = page.evaluate("() => document.querySelector('.jp-WindowedPanel-outer, .jp-Notebook').scrollHeight")
+    width = page.viewport_size["width"]
+    page.set_viewport_size({"width": width, "height": min(max_height, height + 160)})
+    page.wait_for_timeout(500)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path))

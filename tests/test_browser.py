@@ -1,0 +1,75 @@
+"""Every notebook, as a learner runs it: JupyterLab in a real browser, Run > Run All Cells.
+
+`make test-browser` (marker `browser`, left out of `make test`'s unit pass). Smoke profile,
+jax backend, one JupyterLab started from the course's environment the way `make lab` does,
+Debian's chromium (`apt-get install chromium fonts-noto-cjk`). A notebook fails on any
+traceback or stderr block, on a missing or broken figure, and when its Korean text is
+absent or drawn without a CJK font. One screenshot per notebook, and a JSON summary, are
+kept under tests/artifacts/browser/ (gitignored).
+"""
+
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from browser_lab import CHROMIUM, run_all_cells, running_lab, screenshot
+from conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("0[1-6]_*.ipynb"))
+ARTIFACTS = ROOT / "tests" / "artifacts" / "browser"
+NOTEBOOK_TIMEOUT_S = 900  # smoke notebooks take one to four minutes on 2 cores
+VIEWPORT = {"width": 1280, "height": 900}  # a laptop-sized window, file browser open
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    env = {**os.environ, "KERAS_BACKEND": "jax", "COURSE_PROFILE": "smoke"}
+    with running_lab(tmp_path_factory.mktemp("lab"), NOTEBOOKS, env) as lab:
+        yield lab
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} not found: apt-get install -y chromium fonts-noto-cjk (or set COURSE_CHROMIUM)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        # --no-sandbox: chromium's sandbox refuses to start as root, which CI is.
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def summary():
+    runs = {}
+    yield runs
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "summary.json").write_text(json.dumps(runs, indent=1, ensure_ascii=False))
+    for name, run in runs.items():
+        print(f"browser: {name} ran in {run['seconds']:.0f} s, {run['images']} figures, "
+              f"{len(run['stderr_blocks'])} stderr blocks, fonts for Korean: {', '.join(run['hangul_fonts'])}")
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name[:2])
+def test_notebook_runs_clean_in_jupyterlab(notebook: Path, lab, browser, summary):
+    page = browser.new_page(viewport=VIEWPORT)
+    try:
+        run = run_all_cells(page, lab, notebook.name, NOTEBOOK_TIMEOUT_S)
+        summary[notebook.name] = asdict(run)
+    finally:
+        screenshot(page, ARTIFACTS / f"{notebook.stem}.png")
+        page.close()
+        lab.shut_down_kernels()
+    blocks = "\n".join(f"--- cell {b['cell']}:\n{b['text']}" for b in run.stderr_blocks)
+    assert not run.stderr_blocks, f"{notebook.name} shows {len(run.stderr_blocks)} stderr block(s):\n{blocks}"
+    assert all(p.strip("[]:").isdigit() for p in run.prompts), f"cells left unrun: {run.prompts}"
+    assert run.images >= 1 and run.broken_images == 0, f"{run.images} figures, {run.broken_images} not drawn"
+    assert run.hangul_characters > 100, f"only {run.hangul_characters} Hangul characters on the page"
+    assert any("CJK" in font for font in run.hangul_fonts), f"Korean heading drawn with {run.hangul_fonts}"
