@@ -17,7 +17,7 @@ from course_utils.config import LEVEL_SETTINGS
 from standins import BERT_SPECIAL_IDS, BERT_VOCABULARY_SIZE, bert_shaped_vocabulary, full_profile_standins
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("0[1-6]_*.ipynb"))
-BACKEND = "tensorflow"  # the fastest of the three on a CPU at sequence 512 (GUIDE_NOTES)
+BACKEND = "torch"  # no compile step: at 32 reviews, tensorflow spent ~50 s a fit compiling, torch ~20 s in all
 MAX_EXAMPLES = 32
 # keras-hub's bert_tiny at BERT's vocabulary: 4,385,920 in the backbone, 258 in a 2-class head.
 TINY_CLASSIFIER_PARAMS = 4_386_178
@@ -51,7 +51,7 @@ def test_stand_in_presets_load_by_name_at_the_full_architecture(standins):
     tokenizer = keras_hub.models.BertTokenizer.from_preset(str(presets / "bert_tiny_en_uncased"))
     assert tokenizer.vocabulary_size() == BERT_VOCABULARY_SIZE
     assert {token: tokenizer.token_to_id(token) for token in BERT_SPECIAL_IDS} == BERT_SPECIAL_IDS
-    assert "random" in (presets / "STAND_IN.txt").read_text() and "SYNTHETIC" in (imdb / "STAND_IN.txt").read_text()
+    assert "RANDOM weights" in (presets / "STAND_IN.txt").read_text() and "SYNTHETIC" in (imdb / "STAND_IN.txt").read_text()
 
 
 @pytest.fixture
@@ -83,7 +83,8 @@ def _check_full_run(results: dict, level: int, standins) -> None:
     assert "COURSE_IMDB_DIR, unverified" in provenance["data"] and str(imdb) in provenance["data"]
     for source in provenance["presets"].values():
         assert "COURSE_PRESET_DIR, unverified" in source and str(presets) in source
-    assert bool(provenance["presets"]) == (level != 6)  # level 6 loads no preset
+    if level != 6:  # level 6 trains its own model, loading BERT's tokenizer only to compare
+        assert provenance["presets"]
 
 
 @pytest.mark.learner_paths
