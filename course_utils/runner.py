@@ -148,25 +148,43 @@ class _Stagger:
             return not stop.is_set()
 
 
+def _tree(processes) -> dict:
+    """The processes given and all their descendants still alive, by pid."""
+    import psutil
+
+    found = {}
+    for process in processes:
+        try:
+            found.update({p.pid: p for p in [process, *process.children(recursive=True)]})
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
 def _stop(process: subprocess.Popen) -> None:
-    """Stop papermill: SIGINT lets it shut its kernel down and save the notebook; then kill what is left."""
+    """Stop papermill: SIGINT lets it shut its kernel down and save the notebook; then kill what is left.
+
+    The tree is read before and after the grace period, so a kernel (which jupyter starts in a
+    session of its own) and anything the kernel started are found even once papermill is gone.
+    """
     import psutil  # installed with IPython, which every kernel needs
 
     try:
-        tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
+        tree = _tree([psutil.Process(process.pid)])
     except psutil.NoSuchProcess:
-        return
+        tree = {}
     try:
         os.killpg(process.pid, signal.SIGINT)
         process.wait(STOP_GRACE)
     except (ProcessLookupError, subprocess.TimeoutExpired):
         pass
-    for member in tree:
+    tree.update(_tree(list(tree.values())))
+    for member in tree.values():
         try:
             member.kill()
         except psutil.NoSuchProcess:
             pass
-    psutil.wait_procs(tree, timeout=STOP_GRACE)
+    psutil.wait_procs(list(tree.values()), timeout=STOP_GRACE)
     process.wait()
 
 
