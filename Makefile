@@ -79,7 +79,7 @@ bench: prepare
 ## text drawn without a CJK font. Needs `apt-get install chromium fonts-noto-cjk`; one screenshot
 ## per notebook goes to tests/artifacts/browser/.
 test-browser: prepare
-	$(PY) -m pytest -p no:xdist -m browser tests
+	$(PY) -m pytest -p no:xdist -m browser tests/test_browser.py
 
 ## JupyterLab at the repository root (course_utils is importable from the notebooks). `prepare`
 ## builds the smoke corpus and presets first (minutes on a fresh cache, then instant), so no

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
+# The notebook on show (a restored workspace may hold hidden ones too).
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 STDERR_MIME = "application/vnd.jupyter.stderr"  # JupyterLab renders stderr streams and tracebacks with it
 # Lab settings for a test run: every cell stays in the DOM (no windowing), no news pop-up.
 LAB_SETTINGS = {
@@ -123,37 +125,38 @@ class NotebookRun:
 
 
 _STARTED_JS = """
-() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')]
+() => [...document.querySelectorAll('%s .jp-CodeCell .jp-InputArea-prompt')]
   .some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))
-"""
+""" % PANEL
 
 # Done when no cell is queued or running and either every code cell ran or a cell failed
 # (Run All stops at an error, leaving the cells after it unnumbered).
 _FINISHED_JS = """
 () => {
-  const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')]
+  const prompts = [...document.querySelectorAll('%s .jp-CodeCell .jp-InputArea-prompt')]
     .map(e => e.textContent.trim());
   if (prompts.length === 0 || prompts.some(p => p.includes('*'))) return false;
-  const failed = document.querySelector('.jp-Notebook .jp-OutputArea-output[data-mime-type="%s"]') !== null;
+  const failed = document.querySelector('%s .jp-OutputArea-output[data-mime-type="%s"]') !== null;
   return failed || prompts.every(p => /\\[\\d+\\]/.test(p));
 }
-""" % STDERR_MIME
+""" % (PANEL, PANEL, STDERR_MIME)
 
 _REPORT_JS = """
 () => {
-  const cells = [...document.querySelectorAll('.jp-Notebook .jp-Cell')];
+  const notebook = document.querySelector('%s .jp-Notebook');
+  const cells = [...notebook.querySelectorAll('.jp-Cell')];
   const code = cells.filter(c => c.classList.contains('jp-CodeCell'));
   const stderr = [];
   cells.forEach((cell, index) => cell.querySelectorAll('.jp-OutputArea-output[data-mime-type="%s"]')
     .forEach(o => stderr.push({cell: index, text: o.innerText.slice(0, 2000)})));
-  const images = [...document.querySelectorAll('.jp-Notebook .jp-OutputArea-output img')];
+  const images = [...notebook.querySelectorAll('.jp-OutputArea-output img')];
   const wide = [];
   cells.forEach((cell, index) => cell.querySelectorAll('.jp-OutputArea-output pre').forEach(pre => {
     if (pre.scrollWidth > pre.clientWidth + 1)
       wide.push({cell: index, width: pre.scrollWidth, visible: pre.clientWidth,
                  first_line: pre.innerText.split('\\n')[0].slice(0, 120)});
   }));
-  const text = document.querySelector('.jp-Notebook').innerText;
+  const text = notebook.innerText;
   return {
     code_cells: code.length,
     prompts: code.map(c => c.querySelector('.jp-InputArea-prompt').textContent.trim()),
@@ -164,15 +167,15 @@ _REPORT_JS = """
     wide_outputs: wide,
   };
 }
-""" % STDERR_MIME
+""" % (PANEL, STDERR_MIME)
 
 
 def run_all_cells(page, lab: Lab, name: str, timeout_s: float) -> NotebookRun:
     """Open notebooks/<name>, wait for its kernel, Run > Run All Cells, wait until it has finished."""
-    page.goto(f"{lab.url}/lab/tree/notebooks/{name}?token={lab.token}")
-    page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=120_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-    page.click(".jp-Notebook .jp-Cell >> nth=0")  # the notebook must be the current widget for the Run menu
+    page.goto(f"{lab.url}/lab/tree/notebooks/{name}?reset&token={lab.token}")  # reset: no restored tabs
+    page.wait_for_selector(f"{PANEL} .jp-Notebook .jp-CodeCell", timeout=120_000)
+    page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    page.click(f"{PANEL} .jp-Notebook .jp-Cell >> nth=0")  # the notebook must be the current widget for the Run menu
     start = time.monotonic()
     page.click(".lm-MenuBar-itemLabel:text-is('Run')")
     page.click(".lm-Menu-item:has(.lm-Menu-itemLabel:text-is('Run All Cells'))")
@@ -185,7 +188,7 @@ def run_all_cells(page, lab: Lab, name: str, timeout_s: float) -> NotebookRun:
 def hangul_fonts(page) -> list[str]:
     """Platform fonts Chromium drew the first Korean markdown heading with (empty: no such heading)."""
     handle = page.evaluate_handle(
-        "() => [...document.querySelectorAll('.jp-RenderedMarkdown h1, .jp-RenderedMarkdown h2')]"
+        f"() => [...document.querySelectorAll('{PANEL} .jp-RenderedMarkdown :is(h1, h2)')]"
         ".find(h => /[\\uac00-\\ud7a3]/.test(h.textContent)) || null")
     if handle.json_value() is None:
         return []
@@ -205,7 +208,7 @@ def hangul_fonts(page) -> list[str]:
 
 def screenshot(page, path: Path, max_height: int = 20000) -> None:
     """The whole notebook in one picture: the viewport is stretched to the notebook's height."""
-    height = page.evaluate("() => document.querySelector('.jp-WindowedPanel-outer, .jp-Notebook').scrollHeight")
+    height = page.evaluate(f"() => document.querySelector('{PANEL} .jp-WindowedPanel-outer').scrollHeight")
     width = page.viewport_size["width"]
     page.set_viewport_size({"width": width, "height": min(max_height, height + 160)})
     page.wait_for_timeout(500)

@@ -3,9 +3,10 @@
 `make test-browser` (marker `browser`, left out of `make test`'s unit pass). Smoke profile,
 jax backend, one JupyterLab started from the course's environment the way `make lab` does,
 Debian's chromium (`apt-get install chromium fonts-noto-cjk`). A notebook fails on any
-traceback or stderr block, on a missing or broken figure, and when its Korean text is
-absent or drawn without a CJK font. One screenshot per notebook, and a JSON summary, are
-kept under tests/artifacts/browser/ (gitignored).
+traceback or stderr block, on a missing or broken figure, when its Korean text is absent
+or drawn without a CJK font, and on an output wider than the output area (model summaries)
+in a 1280-pixel window with the file browser open. One screenshot per notebook, and a JSON
+summary, are kept under tests/artifacts/browser/ (gitignored).
 """
 
 import json
@@ -73,3 +74,4 @@ def test_notebook_runs_clean_in_jupyterlab(notebook: Path, lab, browser, summary
     assert run.images >= 1 and run.broken_images == 0, f"{run.images} figures, {run.broken_images} not drawn"
     assert run.hangul_characters > 100, f"only {run.hangul_characters} Hangul characters on the page"
     assert any("CJK" in font for font in run.hangul_fonts), f"Korean heading drawn with {run.hangul_fonts}"
+    assert not run.wide_outputs, f"outputs wider than the output area at {VIEWPORT['width']} px: {run.wide_outputs}"
