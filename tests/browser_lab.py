@@ -211,6 +211,7 @@ def screenshot(page, path: Path, max_height: int = 20000) -> None:
     height = page.evaluate(f"() => document.querySelector('{PANEL} .jp-WindowedPanel-outer').scrollHeight")
     width = page.viewport_size["width"]
     page.set_viewport_size({"width": width, "height": min(max_height, height + 160)})
-    page.wait_for_timeout(500)
+    page.evaluate(f"() => {{ document.querySelector('{PANEL} .jp-WindowedPanel-outer').scrollTop = 0; }}")
+    page.wait_for_timeout(1000)
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path))
