@@ -13,6 +13,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import torch_threads  # benchmarks/ is on sys.path when this file runs
+
 ROOT = Path(__file__).resolve().parents[1]
 BACKENDS = ("jax", "tensorflow", "torch")
 
@@ -64,6 +66,13 @@ def main() -> None:
                     f"| Hugging Face `tokenizers` `encode_batch` | {pre['hf_tokenizers_per_s']:.0f} |\n"
                     f"| ratio course / HF | {pre['ratio_course_over_hf']:.2f} |\n")
     print("preprocessing done", flush=True)
+
+    threads = []
+    for shape, steps in (("smoke", "30"), ("guide", "6"), ("guide-small", "3")):
+        threads += _json_lines([python, "benchmarks/torch_threads.py", "--shape", shape, "--steps", steps], "torch")
+    sections.append(torch_threads.markdown(threads) + "\nThe course's choice from these figures: "
+                    "`course_utils.runtime.torch_cpu_threads`.\n")
+    print("torch threads done", flush=True)
 
     suite = _json_lines([python, "benchmarks/suite.py"])[0]
     sections.append("## Notebook suite wall time (six notebooks, smoke, jax)\n\n"

@@ -104,14 +104,15 @@ IMDB_REVIEWS_PER_SPLIT = 25_000  # aclImdb's train and test splits (unsup aside)
 # float32), on a 2-core x86_64 machine: the estimate `python -m course_utils run` prints before a
 # grid. The model is level 2's classifier at the profile's sequence length (512 full, 64 smoke).
 # Sources: full -- GUIDE_NOTES.md "Full-profile sizes rehearsed offline" (stand-ins at keras-hub's
-# architectures, train_on_batch, machine lightly loaded; torch on 1 thread); smoke -- BENCHMARKS.md
-# "smoke" rows (level 2).
+# architectures, train_on_batch, machine lightly loaded; torch on 1 thread, its `small` figure scaled
+# by BENCHMARKS.md's torch-threads ratio to the 2 threads the course now gives it); smoke --
+# BENCHMARKS.md "smoke" rows (level 2).
 # Sizes missing here were not measured, and a grid that uses them gets no estimate.
 CPU_STEP_SECONDS = {
     "full": {
         "jax": {"tiny": 1.10, "small": 6.75},
         "tensorflow": {"tiny": 0.57, "small": 3.88},
-        "torch": {"tiny": 0.78, "small": 10.7},
+        "torch": {"tiny": 0.78, "small": 10.0},
     },
     "smoke": {
         "jax": {"tiny": 0.0078},

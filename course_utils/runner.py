@@ -306,7 +306,7 @@ def run_grid(notebooks, backends, sizes, profile, workers=1, timeout=DEFAULT_TIM
                 tqdm.write(f"{run.name}: {run.status} after {_elapsed(run.wall_seconds)}"
                            + (f" ({run.error})" if run.error else ""))
             active = [r for r in runs if r.status == "running"]
-            bar.set_postfix_str("; ".join(f"{r.name} {_elapsed(time.monotonic() - r.started)} {progress(r)}"
+            bar.set_postfix_str("; ".join(f"{r.name} {_elapsed(time.monotonic() - r.started)} {progress(r)}".strip()
                                           for r in active))
     write_report(root, runs, {"profile": profile, "workers": workers, "timeout": timeout,
                               "parameters": parameters,

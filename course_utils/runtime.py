@@ -149,6 +149,19 @@ def training_settings(backend: str, gpu: bool) -> tuple[bool | str, str]:
     return jit_compile, "mixed_float16" if gpu else "float32"
 
 
+def torch_cpu_threads(params: RunParams, cores: int) -> int:
+    """torch's intra-op threads on a CPU, chosen from benchmarks/torch_threads.py (BENCHMARKS.md).
+
+    Measured on 2 cores: keras-hub's `small` BERT steps faster on both cores than on one (one
+    thread took 7% longer with cached input, 33% while tf.data tokenizes), while the tiny and smoke models step 3 to 13
+    times slower on two threads than on one, cached or not: their matrices are too small to
+    share. So every core for full-profile backbones from `small` up (level 6 trains its own small
+    model), else half the cores: one on 2 cores; more cores were not measured.
+    """
+    heavy = params.profile == "full" and params.model_size != "tiny" and params.level != 6
+    return cores if heavy else max(1, cores // 2)
+
+
 def _distribute(backend: str, enabled: bool) -> list[str]:
     """Turn on Keras' data-parallel distribution over all local devices (jax only); return the devices."""
     if not enabled:
@@ -186,11 +199,9 @@ def setup(level, backend=None, profile=None, model_size=None, epochs=None, batch
     mixed_precision = policy != "float32"
     keras.mixed_precision.set_global_policy(policy)
     if params.backend == "torch" and not gpu:
-        # torch's default, one thread per core, fights tf.data's input threads for the CPU:
-        # on 2 cores a smoke epoch ran 5 to 20 times slower. Leave half the cores to tf.data.
         import torch
 
-        torch.set_num_threads(max(1, (os.cpu_count() or 2) // 2))
+        torch.set_num_threads(torch_cpu_threads(params, os.cpu_count() or 2))
     if data_parallel is None:
         data_parallel = os.environ.get("COURSE_DATA_PARALLEL", "0") not in ("", "0", "false", "False")
     if not isinstance(data_parallel, bool):
