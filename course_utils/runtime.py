@@ -10,7 +10,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from .cache import default_cache_dir, ensure_writable
-from .config import LEVEL_SETTINGS, VALIDATION_SPLIT, CourseConfigError, RunParams, resolve_params
+from .config import (LEVEL_SETTINGS, VALIDATION_SPLIT, CourseConfigError, RunParams, progress_file,
+                     resolve_params)
 from .data import imdb_source, make_view
 from .presets import resolve_preset
 from .quiet import import_tensorflow_quietly, quiet_tensorflow_logs
@@ -68,6 +69,11 @@ class CourseConfig:
     def classifier_preset(self) -> str:
         """`from_preset` argument of the sst2 classifier (built on first use in smoke)."""
         return resolve_preset("classifier", self.model_size, self.profile, self.cache_dir)
+
+    @property
+    def verbose(self) -> int | str:
+        """`verbose=` for evaluate and predict: Keras' progress bar interactively, one line in batch runs."""
+        return 2 if progress_file() else "auto"
 
     def provenance(self) -> dict:
         """Where this run's data and the presets it has loaded so far came from."""

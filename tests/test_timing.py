@@ -101,3 +101,10 @@ def test_saved_results_put_the_test_accuracy_beside_the_guides(config, capsys):
     assert figures["ms_per_step"][0] == "3"
     assert "this run (IMDB, jax)" in table[0]
     assert "data: IMDB directory from COURSE_IMDB_DIR, unverified (/data/aclImdb)" in table
+
+
+def test_evaluate_verbosity_is_one_line_in_batch_runs_only(config, tmp_path, monkeypatch):
+    monkeypatch.delenv(PROGRESS_FILE_ENV, raising=False)
+    assert config.verbose == "auto"
+    monkeypatch.setenv(PROGRESS_FILE_ENV, str(tmp_path / "progress.json"))
+    assert config.verbose == 2
