@@ -157,7 +157,7 @@ def in_colab(colab_image, tmp_path, monkeypatch):
     python, jupyter_path = colab_image
     monkeypatch.setenv("JUPYTER_PATH", str(jupyter_path))
     monkeypatch.setenv("COURSE_RESULTS_DIR", str(tmp_path))
-    for name in ("KERAS_BACKEND", "COURSE_PROFILE", "COURSE_REPO_URL"):
+    for name in ("KERAS_BACKEND", "COURSE_PROFILE", "COURSE_REPO_URL", "PYTHONPATH"):
         monkeypatch.delenv(name, raising=False)
 
     def run(notebook: Path):
@@ -195,7 +195,7 @@ def test_notebook_01_runs_in_colab_after_the_first_cell_installs_the_course(in_c
     where = {}
     for module in ("keras", "keras_hub", "tensorflow_text", "course_utils", "tensorflow", "jax", "torch"):
         where[module] = subprocess.run([str(python), "-c", f"import {module}; print({module}.__file__)"],
-                                       capture_output=True, text=True, cwd=tmp_path).stdout.strip()
+                                       capture_output=True, text=True, cwd=tmp_path, env=os.environ).stdout.strip()
     venv = str(python.parents[1])
     for module in ("keras", "keras_hub", "tensorflow_text"):  # installed by the cell into Colab's Python
         assert where[module].startswith(venv), where
