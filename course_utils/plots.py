@@ -130,13 +130,13 @@ def token_view(rows: dict[str, list[str]], special=("[CLS]", "[SEP]", "[START]",
 
 def masked_lm_figure(masked_tokens: list[str], original: list[str], top_predictions: list[list[str]]) -> Figure:
     """Every masked position: the hidden original token beside the model's top predictions."""
-    text = textwrap.fill(" ".join(masked_tokens), width=110, max_lines=3, placeholder=" ...")
+    text = textwrap.fill(" ".join(masked_tokens), width=95, max_lines=3, placeholder=" ...")
     figure = Figure(figsize=(9, 0.3 * len(original) + 1.4))
     axes = figure.subplots(2, 1, height_ratios=[1, max(2, len(original))])
     axes[0].axis("off")
     axes[0].set_title("masked input", fontsize=9)
     axes[0].text(0, 0.5, text, fontsize=8, va="center", family="monospace")
-    cells = [[truth, ", ".join(guesses), "yes" if guesses and guesses[0] == truth else "no"]
+    cells = [[truth, " | ".join(guesses), "yes" if guesses and guesses[0] == truth else "no"]
              for truth, guesses in zip(original, top_predictions)]
     axes[1].axis("off")
     table = axes[1].table(cellText=cells, colLabels=["hidden token", "top predictions", "top-1 correct"],
