@@ -68,7 +68,7 @@ def test_masked_lm_figure_shows_truth_and_predictions(tmp_path):
     table = figure.axes[1].tables[0]
     cells = {(r, c): cell.get_text().get_text() for (r, c), cell in table.get_celld().items()}
     assert cells[(1, 0)] == "plot" and cells[(1, 2)] == "yes"
-    assert cells[(2, 1)] == "great, dull" and cells[(2, 2)] == "no"
+    assert cells[(2, 1)] == "great | dull" and cells[(2, 2)] == "no"
     _saved(figure, tmp_path)
 
 
