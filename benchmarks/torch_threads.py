@@ -16,6 +16,7 @@ calls (input waits included, the first two steps of each round skipped). Prints 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -24,10 +25,10 @@ import time
 
 SHAPES = {
     # bert_tiny and bert_small as keras-hub ships them, at the guide's sequence 512, batch 16
-    "guide": dict(vocabulary=30522, layers=2, hidden=128, heads=2, ffn=512, sequence=512),
-    "guide-small": dict(vocabulary=30522, layers=4, hidden=512, heads=8, ffn=2048, sequence=512),
+    "guide": {"vocabulary": 30522, "layers": 2, "hidden": 128, "heads": 2, "ffn": 512, "sequence": 512},
+    "guide-small": {"vocabulary": 30522, "layers": 4, "hidden": 512, "heads": 8, "ffn": 2048, "sequence": 512},
     # the smoke profile's tiny model and length
-    "smoke": dict(vocabulary=256, layers=2, hidden=32, heads=2, ffn=64, sequence=64),
+    "smoke": {"vocabulary": 256, "layers": 2, "hidden": 32, "heads": 2, "ffn": 64, "sequence": 64},
 }
 BATCH = 16
 
@@ -74,7 +75,7 @@ def _step_intervals(model, dataset, steps: int) -> list[float]:
     stamps = []
     stamper = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: stamps.append(time.perf_counter()))
     model.fit(dataset, steps_per_epoch=steps + 2, epochs=1, verbose=0, callbacks=[stamper])
-    return [b - a for a, b in zip(stamps[1:], stamps[2:])]
+    return [b - a for a, b in itertools.pairwise(stamps[1:])]
 
 
 def markdown(rows: list[dict]) -> str:

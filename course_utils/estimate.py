@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 
 from . import synthetic
-from .config import (BATCH_SIZE, CPU_STEP_SECONDS, FORWARD_STEP_FACTOR, IMDB_REVIEWS_PER_SPLIT, LEVEL_SETTINGS,
-                     LEVEL_STEP_FACTOR, NOTEBOOK_OVERHEAD_SECONDS, VALIDATION_SPLIT, RunParams)
+from .config import (BATCH_SIZE, CPU_STEP_SECONDS, FORWARD_STEP_FACTOR, IMDB_REVIEWS_PER_SPLIT,
+                     LEVEL_SETTINGS, LEVEL_STEP_FACTOR, NOTEBOOK_OVERHEAD_SECONDS, VALIDATION_SPLIT,
+                     RunParams)
 
 
 def _reviews(params: RunParams, split: str) -> int:

@@ -45,7 +45,7 @@ def test_interrupted_grid_says_so_and_lists_its_settings(tmp_path):
     grid = {"profile": "smoke", "workers": 1, "timeout": 600.0, "parameters": {"epochs": 1},
             "interrupted_by": "SIGINT"}
     write_report(tmp_path, runs, grid)
-    rows, summary = read(tmp_path)
+    summary = (tmp_path / "summary.md").read_text()
     assert summary.startswith("# Course run: 0 of 2 runs ok (2 interrupted)")
     assert "**Interrupted by SIGINT" in summary
     assert "Grid: profile smoke, 1 worker(s), timeout 600 s per notebook, parameters: epochs=1." in summary

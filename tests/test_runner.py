@@ -15,8 +15,8 @@ import time
 import nbformat
 import psutil
 import pytest
-
 from conftest import ROOT, run_python
+
 from course_utils.config import CourseConfigError
 from course_utils.runner import NOTEBOOK_DIR, course_notebooks, plan, run_grid
 

@@ -6,8 +6,8 @@ import time
 import keras
 import numpy as np
 import pytest
-
 from conftest import run_python
+
 from course_utils.config import PROGRESS_FILE_ENV, resolve_params
 from course_utils.results import comparison_table, save_results
 from course_utils.runtime import CourseConfig
