@@ -9,6 +9,7 @@ Messages are in Korean, for the learner.
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import os
 import subprocess
@@ -148,6 +149,7 @@ def install(course_dir: str | os.PathLike) -> None:
     finally:
         os.unlink(constraints.name)
     _pip("install", "-q", "--no-deps", "-e", str(course_dir))
+    importlib.invalidate_caches()  # this process imports what pip just installed
     after = installed_versions(names)
     found = problems(course, before, after)
     error = _tensorflow_text_loads()
