@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from packaging.requirements import Requirement
 
 from conftest import ROOT
 from course_utils import colab
@@ -100,9 +101,10 @@ def test_plan_installs_the_tested_tensorflow_where_colab_has_an_older_one(tensor
 
 def test_problems_name_each_incompatibility_in_korean():
     before = {"jax": "0.7.2", "torch": "2.8.0"}
-    after = {"keras": "3.10.0", "keras-hub": "0.32.0", "keras-nlp": "0.32.0", "matplotlib": "3.10.0",
-             "papermill": "2.6.0", "tqdm": "4.67.1", "tensorflow": "2.20.0", "tensorflow-text": "2.21.1",
-             "jax": "0.10.2", "torch": "2.8.0"}
+    # every course requirement at the version its specifier names (==X or >=X), then three mismatches
+    fitting = {Requirement(dep).name: next(iter(Requirement(dep).specifier)).version for dep in COURSE}
+    after = fitting | {"keras": "3.10.0", "tensorflow": "2.20.0", "tensorflow-text": "2.21.1",
+                       "jax": "0.10.2", "torch": "2.8.0"}
     found = colab.problems(COURSE, before, after)
     assert found[0] == "keras 3.10.0: 과정에 필요한 버전은 ==3.15.1입니다."
     assert "tensorflow 2.20.0과 tensorflow-text 2.21.1" in found[1]
