@@ -101,8 +101,8 @@ def test_plan_installs_the_tested_tensorflow_where_colab_has_an_older_one(tensor
 
 def test_problems_name_each_incompatibility_in_korean():
     before = {"jax": "0.7.2", "torch": "2.8.0"}
-    # every course requirement at the version its specifier names (==X or >=X), then three mismatches
-    fitting = {Requirement(dep).name: next(iter(Requirement(dep).specifier)).version for dep in COURSE}
+    # every course requirement at the version its specifier names (==X or >=X; any if none), then three mismatches
+    fitting = {req.name: next((spec.version for spec in req.specifier), "1.0") for req in map(Requirement, COURSE)}
     after = fitting | {"keras": "3.10.0", "tensorflow": "2.20.0", "tensorflow-text": "2.21.1",
                        "jax": "0.10.2", "torch": "2.8.0"}
     found = colab.problems(COURSE, before, after)
