@@ -73,7 +73,7 @@ def plan(course: list[str], installed: dict[str, str]) -> Plan:
                     [f"Colab의 tensorflow {tensorflow}을(를) 그대로 쓰고, 버전이 맞는 tensorflow-text {major_minor}.x를 더합니다."])
     reason = (f"Colab의 tensorflow {tensorflow}은(는) keras-hub 0.32가 요구하는 tensorflow-text 2.20.1 이상과 "
               "맞지 않으므로" if tensorflow else "Colab에 tensorflow가 없으므로")
-    note = (f"{reason} 과정이 검증한 tensorflow {TESTED_TENSORFLOW[0]}과 tensorflow-text {TESTED_TENSORFLOW[1]}을 "
+    note = (f"{reason} 강좌가 검증한 tensorflow {TESTED_TENSORFLOW[0]}과 tensorflow-text {TESTED_TENSORFLOW[1]}을 "
             "설치합니다. jax와 torch는 Colab의 것을 그대로 둡니다.")
     return Plan(course + [f"tensorflow=={TESTED_TENSORFLOW[0]}", f"tensorflow-text=={TESTED_TENSORFLOW[1]}"],
                 constraints, [note])
@@ -85,7 +85,7 @@ def problems(course: list[str], before: dict[str, str], after: dict[str, str]) -
     for dep in map(Requirement, course):
         version = after.get(dep.name)
         if version is None or (dep.specifier and version not in dep.specifier):
-            found.append(f"{dep.name} {version or '없음'}: 과정에 필요한 버전은 {dep.specifier}입니다.")
+            found.append(f"{dep.name} {version or '없음'}: 강좌에 필요한 버전은 {dep.specifier}입니다.")
     tensorflow, text = after.get("tensorflow"), after.get("tensorflow-text")
     if tensorflow is None or text is None or tensorflow.split(".")[:2] != text.split(".")[:2]:
         found.append(f"tensorflow {tensorflow or '없음'}과 tensorflow-text {text or '없음'}의 "

@@ -106,7 +106,7 @@ def test_problems_name_each_incompatibility_in_korean():
     after = fitting | {"keras": "3.10.0", "tensorflow": "2.20.0", "tensorflow-text": "2.21.1",
                        "jax": "0.10.2", "torch": "2.8.0"}
     found = colab.problems(COURSE, before, after)
-    assert found[0] == "keras 3.10.0: 과정에 필요한 버전은 ==3.15.1입니다."
+    assert found[0] == "keras 3.10.0: 강좌에 필요한 버전은 ==3.15.1입니다."
     assert "tensorflow 2.20.0과 tensorflow-text 2.21.1" in found[1]
     assert found[2].startswith("jax이(가) 0.7.2에서 0.10.2(으)로 바뀌었습니다")
     assert len(found) == 3
