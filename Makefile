@@ -18,12 +18,12 @@ TIMEOUT ?=
 PARAMS ?=
 NOTEBOOKS ?=
 OUT ?=
-NBMAKE_BACKENDS = jax tensorflow torch
+NBMAKE_BACKENDS = tensorflow torch  # jax: the browser test runs the six as committed
 COMMA := ,
 # One cache for every target: corpora and presets are built once and shared.
 export COURSE_CACHE_DIR ?= $(CURDIR)/.cache/course
 
-.PHONY: setup prepare run test test-paths test-browser bench lab clean
+.PHONY: setup prepare run test test-paths test-browser system-packages bench lab clean
 
 ## GPU=1 (NVIDIA, Linux) adds the `gpu` extra: jax[cuda12] and tensorflow[and-cuda].
 GPU ?=
@@ -51,18 +51,27 @@ run: setup $(if $(filter full,$(or $(PROFILE),$(COURSE_PROFILE))),,prepare)
 	  $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(foreach param,$(PARAMS),--param $(param)) \
 	  $(if $(NOTEBOOKS),--notebooks $(NOTEBOOKS)) $(if $(OUT),--out $(OUT))
 
-## The whole test suite: unit and papermill tests, then nbmake runs every notebook as
-## committed, in the smoke profile, once per backend. The three passes share one results folder,
-## so every notebook also runs three times in a row in the same environment. A notebook that
-## writes to stderr fails like one that raises (tests/nbmake_stderr.py). The browser test is
-## its own target, `test-browser`; the Colab and full-profile paths are `test-paths`.
-test: setup
+## The whole test suite, as CI runs it: unit and papermill tests; nbmake runs every notebook as
+## committed, in the smoke profile, on tensorflow and torch (one results folder, so each also runs
+## twice in a row in one environment; a notebook that writes to stderr fails like one that raises,
+## tests/nbmake_stderr.py); the learners' paths (Colab stand-in, full-profile rehearsal); and the
+## browser test, which runs all six as committed on jax in JupyterLab (so nbmake skips jax).
+test: setup system-packages
 	$(PY) -m pytest -n $(WORKERS) -m 'not browser and not learner_paths' tests
 	results=$$(mktemp -d); for backend in $(NBMAKE_BACKENDS); do \
 	  echo "== nbmake, $$backend backend"; \
 	  COURSE_RESULTS_DIR=$$results KERAS_BACKEND=$$backend COURSE_PROFILE=smoke \
 	    $(PY) -m pytest -p tests.nbmake_stderr -n $(WORKERS) --nbmake --nbmake-timeout=600 notebooks || exit 1; \
 	done
+	$(MAKE) test-paths
+	$(MAKE) test-browser
+
+## The browser test's system packages: Debian's chromium (Playwright's own browser download cannot
+## work offline) and a Hangul font. Installed with apt-get when missing and run as root.
+system-packages:
+	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; \
+	  else echo "error: the browser test needs Debian's chromium and fonts-noto-cjk: sudo apt-get install chromium fonts-noto-cjk"; exit 1; fi; }
 
 ## The paths learners take beyond the smoke profile: notebook 01 in a Colab stand-in (a fresh
 ## environment whose first cell clones this repository and installs what Colab lacks), and every
@@ -78,7 +87,7 @@ bench: prepare
 ## (tests/test_browser.py): fails on a traceback or stderr block, a missing figure, or Korean
 ## text drawn without a CJK font. Needs `apt-get install chromium fonts-noto-cjk`; one screenshot
 ## per notebook goes to tests/artifacts/browser/.
-test-browser: prepare
+test-browser: prepare system-packages
 	$(PY) -m pytest -p no:xdist -m browser tests/test_browser.py
 
 ## JupyterLab at the repository root (course_utils is importable from the notebooks). `prepare`
