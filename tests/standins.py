@@ -13,7 +13,6 @@ Both carry a STAND_IN.txt file saying what they are. Built once per cache, in a 
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import re
 import string
@@ -30,7 +29,7 @@ BERT_VOCABULARY_SIZE = 30_522
 BERT_SPECIAL_IDS = {"[PAD]": 0, "[UNK]": 100, "[CLS]": 101, "[SEP]": 102, "[MASK]": 103}
 BERT_UNUSED_SLOTS = 999  # ids 0..998: [PAD], [unused*], the four specials above
 STAND_IN_MARKER = "STAND_IN.txt"
-RECIPE_VERSION = 1  # bump when the build below changes
+RECIPE_VERSION = 2  # bump when the build below changes (2: the note in every preset)
 
 
 def bert_shaped_vocabulary(corpus_words: list[str], size: int = BERT_VOCABULARY_SIZE) -> list[str]:
@@ -79,9 +78,9 @@ def _build_in_child(tmp: Path, corpus: Path) -> None:
     (imdb / STAND_IN_MARKER).write_text(note.format(what="the course's SYNTHETIC reviews, not IMDB"))
     presets = tmp / "presets"
     presets.mkdir()
-    (presets / STAND_IN_MARKER).write_text(
-        note.format(what="keras-hub's architecture with RANDOM weights and a synthetic vocabulary"))
-    code = f"import standins; standins._build_presets({str(presets)!r}, {str(imdb)!r})"
+    preset_note = note.format(what="keras-hub's architecture with RANDOM weights and a synthetic vocabulary")
+    (presets / STAND_IN_MARKER).write_text(preset_note)
+    code = f"import standins; standins._build_presets({str(presets)!r}, {str(imdb)!r}, {preset_note!r})"
     env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "2",
            "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT)])}
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
@@ -96,7 +95,7 @@ def _corpus_words(imdb: Path) -> list[str]:
     return sorted(words)
 
 
-def _build_presets(presets: str, imdb: str) -> None:
+def _build_presets(presets: str, imdb: str, note: str) -> None:
     import keras
     import keras_hub
 
@@ -115,4 +114,4 @@ def _build_presets(presets: str, imdb: str) -> None:
     )
     classifier.save_to_preset(str(presets / "bert_tiny_en_uncased_sst2"))
     for name in ("bert_tiny_en_uncased", "bert_tiny_en_uncased_sst2"):
-        (presets / name / STAND_IN_MARKER).write_text(json.dumps({"stand_in": True, "weights": "random"}))
+        (presets / name / STAND_IN_MARKER).write_text(note)

@@ -51,7 +51,9 @@ def test_stand_in_presets_load_by_name_at_the_full_architecture(standins):
     tokenizer = keras_hub.models.BertTokenizer.from_preset(str(presets / "bert_tiny_en_uncased"))
     assert tokenizer.vocabulary_size() == BERT_VOCABULARY_SIZE
     assert {token: tokenizer.token_to_id(token) for token in BERT_SPECIAL_IDS} == BERT_SPECIAL_IDS
-    assert "RANDOM weights" in (presets / "STAND_IN.txt").read_text() and "SYNTHETIC" in (imdb / "STAND_IN.txt").read_text()
+    for preset in ("", "bert_tiny_en_uncased", "bert_tiny_en_uncased_sst2"):
+        assert "RANDOM weights" in (presets / preset / "STAND_IN.txt").read_text()
+    assert "SYNTHETIC" in (imdb / "STAND_IN.txt").read_text()
 
 
 @pytest.fixture
