@@ -51,10 +51,14 @@ def is_complete(path: Path, required: tuple[str, ...] = ()) -> bool:
 
 
 @contextmanager
-def _locked(lock_path: Path):
+def _locked(lock_path: Path, waiting: str):
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # released by the OS even if the holder is killed
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(waiting, flush=True)  # say why the caller sits still
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released by the OS even if the holder is killed
         try:
             yield
         finally:
@@ -77,7 +81,8 @@ def build_once(
     if is_complete(target, required):
         return target
     ensure_writable(target.parent)
-    with _locked(target.parent / f".{target.name}.lock"):
+    waiting = f"Waiting for another process to finish building {target.name} in {target.parent}..."
+    with _locked(target.parent / f".{target.name}.lock", waiting):
         if is_complete(target, required):
             return target
         for stale in target.parent.glob(f".{target.name}.tmp-*"):

@@ -22,7 +22,6 @@ ARCHIVE_NAME = "aclImdb_v1.tar.gz"
 SPLITS = ("train", "test")
 CLASSES = ("neg", "pos")
 LAYOUT = tuple(f"{split}/{label}" for split in SPLITS for label in CLASSES)
-SYNTHETIC_VERSION = 2  # bump when synthetic.py changes what it writes
 
 
 class DataUnavailableError(RuntimeError):
@@ -121,7 +120,7 @@ def imdb_source(profile: str, cache_dir: Path, seed: int) -> tuple[Path, str]:
 
 def synthetic_imdb(cache_dir: Path, seed: int) -> Path:
     """Generate (once per seed) the synthetic corpus; return the path of its `aclImdb`."""
-    recipe = {"synthetic": SYNTHETIC_VERSION, "seed": seed, "sizes": synthetic.SIZES}
+    recipe = synthetic.recipe(seed)  # every generator setting and the generator's source: never stale
     target = Path(cache_dir) / "datasets" / f"synthetic-imdb-{recipe_key(recipe)}"
     build_once(target, lambda tmp: synthetic.write_corpus(tmp, seed), recipe,
                required=tuple(f"aclImdb/{part}" for part in LAYOUT))

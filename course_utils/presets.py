@@ -8,9 +8,14 @@ preset would be sent to Kaggle).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import signal
 import subprocess
 import sys
+import time
+from importlib import metadata
 from pathlib import Path
 
 from . import synthetic
@@ -19,12 +24,42 @@ from .config import ARCHITECTURES, CourseConfigError
 from .data import DataUnavailableError, offline_hint, synthetic_imdb
 
 KINDS = ("backbone", "classifier")
-PRESET_CORPUS_SEED = 0  # presets are shared by every run, whatever its seed
-SMOKE_VOCABULARY_SIZE = 256  # about all the WordPiece pieces the synthetic text offers
-SMOKE_RECIPE_VERSION = 2  # bump when the build below changes (2: built in a child jax process)
-BERT_RESERVED_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]  # [PAD] is id 0, as in BERT
 BACKBONE_FILES = ("config.json", "model.weights.h5", "tokenizer.json", "assets/tokenizer/vocabulary.txt")
 TASK_FILES = BACKBONE_FILES + ("task.json", "task.weights.h5", "preprocessor.json")
+
+# Every setting of a smoke preset build, in one place. The cache key is a hash of the
+# whole recipe (these, the architecture, the corpus's recipe and the builder's code), so
+# changing any of them builds a new preset instead of reusing an old one.
+PRESET_CORPUS_SEED = 0  # presets are shared by every run, whatever its seed
+BACKBONE_SETTINGS = {
+    "vocabulary": {  # WordPiece, learned from the corpus the backbone is pretrained on
+        "size": 400,  # more than the synthetic text offers (about 290): every word is one piece
+        "lowercase": True,
+        "strip_accents": True,
+        "reserved_tokens": ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"],  # [PAD] is id 0, as in BERT
+    },
+    "pretraining": {  # masked-language modelling only: the labels never reach the backbone
+        "splits": ["train"],  # train/{neg,pos,unsup}, read as unlabelled text
+        # Level 4's length. Short sequences also learn faster: at 128 the MLM was still near
+        # unigram accuracy after 3 epochs; at 64 it leaves that plateau around epoch 4.
+        "sequence_length": 64,
+        "mask_selection_rate": 0.25,
+        "mask_selection_length": 16,
+        "mask_token_rate": 0.8,
+        "random_token_rate": 0.1,
+        "batch_size": 32,
+        "learning_rate": 3e-3,
+        "epochs": 12,  # sentiment appears in the features only well after the plateau
+        "seed": PRESET_CORPUS_SEED,
+    },
+}
+CLASSIFIER_SETTINGS = {
+    "snippets": {"seed": PRESET_CORPUS_SEED, "count": 4000},  # synthetic SST-2-style sentences
+    "training": {"sequence_length": 64, "batch_size": 32, "learning_rate": 2e-3, "epochs": 5,
+                 "seed": PRESET_CORPUS_SEED},
+}
+BUILD_SECONDS = {"backbone": 40, "classifier": 25}  # measured on a 2-core CPU, for the progress line
+LIBRARIES = ("keras", "keras-hub", "jax", "jaxlib", "tensorflow", "tensorflow-text", "numpy")
 
 
 def builtin_name(kind: str, model_size: str) -> str:
@@ -65,129 +100,77 @@ def _full_preset(name: str) -> str:
     return name
 
 
-def _corpus_texts(cache_dir: Path, splits: tuple[str, ...]) -> list[str]:
-    root = synthetic_imdb(cache_dir, PRESET_CORPUS_SEED)
-    return [path.read_text(encoding="utf-8") for split in splits for path in sorted((root / split).glob("*/*.txt"))]
+def builder_fingerprint() -> dict:
+    """What else decides a preset's weights: the builder's source and the library versions."""
+    source = (Path(__file__).parent / "preset_build.py").read_bytes()
+    return {"builder_source": hashlib.sha256(source).hexdigest()[:16],
+            "libraries": {name: metadata.version(name) for name in LIBRARIES}}
+
+
+def backbone_recipe(model_size: str) -> dict:
+    """The full recipe of the smoke backbone of this size: what the build reads, and its cache key."""
+    return {"kind": "backbone", "architecture": ARCHITECTURES["smoke"][model_size], **BACKBONE_SETTINGS,
+            "corpus": synthetic.recipe(PRESET_CORPUS_SEED), **builder_fingerprint()}
+
+
+def classifier_recipe(backbone_dir: Path) -> dict:
+    """The full recipe of the smoke sst2 classifier, fine-tuned from the backbone in `backbone_dir`."""
+    snippets = {**CLASSIFIER_SETTINGS["snippets"],
+                "generator": synthetic.recipe(CLASSIFIER_SETTINGS["snippets"]["seed"])}
+    return {"kind": "classifier", "backbone": Path(backbone_dir).name, **CLASSIFIER_SETTINGS,
+            "snippets": snippets, **builder_fingerprint()}
 
 
 def smoke_backbone(cache_dir: Path, model_size: str) -> Path:
     """A BERT backbone + tokenizer preset, vocabulary and MLM pretraining from the synthetic corpus."""
-    architecture = ARCHITECTURES["smoke"][model_size]
-    corpus = synthetic_imdb(cache_dir, PRESET_CORPUS_SEED)  # its folder name carries the corpus recipe
-    recipe = {"version": SMOKE_RECIPE_VERSION, "kind": "backbone", "architecture": architecture,
-              "vocabulary_size": SMOKE_VOCABULARY_SIZE, "corpus": corpus.parent.name}
+    recipe = backbone_recipe(model_size)
+    corpus = synthetic_imdb(cache_dir, PRESET_CORPUS_SEED)
     target = Path(cache_dir) / "presets" / f"bert_{model_size}_smoke-{recipe_key(recipe)}"
-    return build_once(target, lambda tmp: _build_in_child("_build_backbone", tmp, cache_dir, model_size), recipe,
+    return build_once(target, lambda tmp: build_in_child(recipe, corpus, tmp, target.name), recipe,
                       required=BACKBONE_FILES)
 
 
 def smoke_classifier(cache_dir: Path) -> Path:
     """A tiny BERT classifier preset fine-tuned on synthetic SST-2-style sentences."""
     backbone_dir = smoke_backbone(cache_dir, "tiny")
-    recipe = {"version": SMOKE_RECIPE_VERSION, "kind": "classifier", "backbone": backbone_dir.name}
+    recipe = classifier_recipe(backbone_dir)
     target = Path(cache_dir) / "presets" / f"bert_tiny_smoke_sst2-{recipe_key(recipe)}"
-    return build_once(target, lambda tmp: _build_in_child("_build_classifier", tmp, backbone_dir), recipe,
+    return build_once(target, lambda tmp: build_in_child(recipe, backbone_dir, tmp, target.name), recipe,
                       required=TASK_FILES)
 
 
-def _build_in_child(builder: str, tmp: Path, *args: Path | str) -> None:
-    """Run a preset builder in a fresh jax process.
+def build_in_child(recipe: dict, source: Path, out: Path, name: str) -> None:
+    """Build a preset with `python -m course_utils.preset_build` in a fresh jax process.
 
     Training a preset re-seeds and draws random numbers; in the caller's process that
     would change the run's own results depending on whether the cache was warm. A child
-    also makes the preset the same whichever backend asked for it first.
+    also makes the preset the same whichever backend asked for it first. The child dies
+    with its parent; its failure becomes a CacheError carrying the end of its traceback.
     """
-    call = (f"from course_utils import presets; presets._die_with_parent({os.getpid()}); "
-            f"presets.{builder}(*{[str(tmp), *map(str, args)]!r})")
+    name = f"smoke {recipe['kind']} preset {name}"
+    print(f"Building the {name}: once per cache ({Path(out).parent}), "
+          f"about {BUILD_SECONDS[recipe['kind']]} s on a 2-core CPU...", flush=True)
+    started = time.monotonic()
     package_root = str(Path(__file__).resolve().parents[1])
     env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "2",
            "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-    result = subprocess.run([sys.executable, "-c", call], env=env, capture_output=True, text=True)
+    command = [sys.executable, "-m", "course_utils.preset_build", recipe["kind"], "--recipe", json.dumps(recipe),
+               "--source", str(source), "--out", str(out), "--parent", str(os.getpid())]
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
     if result.returncode:
-        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise CacheError(f"building preset {Path(tmp).name} failed in a child process: {last}")
+        raise CacheError(f"building the {name} failed in its build process "
+                         f"({exit_reason(result.returncode)}):\n{traceback_tail(result.stderr)}")
+    print(f"Built the {name} in {time.monotonic() - started:.0f} s.", flush=True)
 
 
-def _die_with_parent(parent: int) -> None:
-    """In the child: get SIGKILL when the parent dies (Linux), so a killed kernel leaves no builder behind."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the parent died before the signal was armed
-        sys.exit(1)
+def exit_reason(returncode: int) -> str:
+    if returncode < 0:
+        return f"killed by {signal.Signals(-returncode).name}"
+    return f"exit status {returncode}"
 
 
-def _build_backbone(tmp: str, cache_dir: str, model_size: str) -> None:
-    import keras
-    import keras_hub
-    import tensorflow as tf
-
-    tmp, cache_dir, architecture = Path(tmp), Path(cache_dir), ARCHITECTURES["smoke"][model_size]
-    keras.utils.set_random_seed(PRESET_CORPUS_SEED)
-    texts = _corpus_texts(cache_dir, ("train",))  # labelled and unsup reviews; labels unused
-    vocabulary = keras_hub.tokenizers.compute_word_piece_vocabulary(
-        tf.data.Dataset.from_tensor_slices(texts).batch(256),
-        vocabulary_size=SMOKE_VOCABULARY_SIZE,
-        lowercase=True,
-        strip_accents=True,
-        reserved_tokens=BERT_RESERVED_TOKENS,
-    )
-    tokenizer = keras_hub.models.BertTokenizer(vocabulary=vocabulary, lowercase=True)
-    backbone = keras_hub.models.BertBackbone(vocabulary_size=tokenizer.vocabulary_size(), **architecture)
-    preprocessor = keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=128)
-    masker = keras_hub.layers.MaskedLMMaskGenerator(
-        vocabulary_size=tokenizer.vocabulary_size(),
-        mask_selection_rate=0.25,
-        mask_selection_length=32,
-        mask_token_id=tokenizer.token_to_id("[MASK]"),
-        unselectable_token_ids=[tokenizer.token_to_id(t) for t in ("[CLS]", "[PAD]", "[SEP]")],
-    )
-
-    def to_mlm(text):
-        inputs = preprocessor(text)
-        masked = masker(inputs["token_ids"])
-        features = {"token_ids": masked["token_ids"], "segment_ids": inputs["segment_ids"],
-                    "padding_mask": inputs["padding_mask"], "mask_positions": masked["mask_positions"]}
-        return features, masked["mask_ids"], masked["mask_weights"]
-
-    dataset = tf.data.Dataset.from_tensor_slices(texts).shuffle(len(texts), seed=0).batch(32)
-    dataset = dataset.map(to_mlm, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
-    inputs = {name: keras.Input(shape=(None,), dtype="int32", name=name)
-              for name in ("token_ids", "segment_ids", "padding_mask", "mask_positions")}
-    sequence = backbone({k: inputs[k] for k in ("token_ids", "segment_ids", "padding_mask")})["sequence_output"]
-    outputs = keras_hub.layers.MaskedLMHead(token_embedding=backbone.token_embedding)(
-        sequence, mask_positions=inputs["mask_positions"])
-    model = keras.Model(inputs, outputs)
-    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  optimizer=keras.optimizers.AdamW(5e-3), weighted_metrics=["sparse_categorical_accuracy"])
-    model.fit(dataset, epochs=2, verbose=0)
-    backbone.save_to_preset(str(tmp))
-    tokenizer.save_to_preset(str(tmp))
-
-
-def _build_classifier(tmp: str, backbone_dir: str) -> None:
-    import keras
-    import keras_hub
-
-    keras.utils.set_random_seed(PRESET_CORPUS_SEED)
-    texts, labels = synthetic.short_sentences(PRESET_CORPUS_SEED, 4000)
-    preprocessor = keras_hub.models.BertTextClassifierPreprocessor.from_preset(str(backbone_dir), sequence_length=64)
-    classifier = keras_hub.models.BertTextClassifier(
-        backbone=keras_hub.models.BertBackbone.from_preset(str(backbone_dir)),
-        preprocessor=preprocessor, num_classes=2,
-    )
-    classifier.compile(optimizer=keras.optimizers.Adam(2e-3),
-                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                       metrics=["sparse_categorical_accuracy"])
-    classifier.fit(x=texts, y=labels, batch_size=32, epochs=5, verbose=0)
-    # Save a fresh copy carrying the trained weights: no optimizer state, and the
-    # preprocessor at BERT's full length, like keras-hub's own sst2 preset.
-    clean = keras_hub.models.BertTextClassifier(
-        backbone=keras_hub.models.BertBackbone.from_config(classifier.backbone.get_config()),
-        preprocessor=keras_hub.models.BertTextClassifierPreprocessor.from_preset(str(backbone_dir)),
-        num_classes=2,
-    )
-    clean.set_weights(classifier.get_weights())
-    clean.save_to_preset(str(tmp))
+def traceback_tail(stderr: str, lines: int = 12) -> str:
+    """The last lines of the last traceback in `stderr` (else of stderr): where and why the child failed."""
+    start = stderr.rfind("Traceback (most recent call last):")
+    text = stderr[start:] if start >= 0 else stderr
+    return "\n".join(text.strip().splitlines()[-lines:]) or "(no output)"

@@ -59,6 +59,25 @@ def test_no_single_word_separates_the_classes(corpus):
     assert negative_in_positive > 0.3  # positive reviews still use negative words (negation, contrast)
 
 
+def test_reviews_are_coherent_like_real_ones(corpus):
+    """The distributional signal masked-language modelling learns sentiment from (issue 11):
+    most sentiment words of a review share its label, and leaning intensifiers precede their own side."""
+    agree, total, leaning = 0, 0, []
+    for label, name in ((1, "pos"), (0, "neg")):
+        for path in (corpus / "train" / name).glob("*.txt"):
+            words = re.findall(r"[a-z]+", path.read_text().lower())
+            for word in words:
+                if word in synthetic.POSITIVE or word in synthetic.NEGATIVE:
+                    total += 1
+                    agree += (word in synthetic.POSITIVE) == bool(label)
+            for before, after in zip(words, words[1:]):
+                for side, intensifiers in synthetic.LEANING_INTENSIFIERS.items():
+                    if before + " " in intensifiers:
+                        leaning.append(after in (synthetic.POSITIVE if side else synthetic.NEGATIVE))
+    assert agree / total > 0.75  # 0.63 before the corpus was made coherent
+    assert len(leaning) > 20 and all(leaning)
+
+
 def test_corpus_is_deterministic_for_a_seed(tmp_path, corpus):
     synthetic.write_corpus(tmp_path / "a", seed=7, sizes=SMALL)
     synthetic.write_corpus(tmp_path / "b", seed=8, sizes=SMALL)

@@ -1,9 +1,14 @@
 """Presets: resolution per profile, offline builds, and loading them with the guide's own calls."""
 
+import copy
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
+from course_utils import presets, synthetic
+from course_utils.cache import CacheError, recipe_key
 from course_utils.config import CourseConfigError
 from course_utils.presets import BACKBONE_FILES, TASK_FILES, resolve_preset
 from conftest import run_python
@@ -104,3 +109,80 @@ def test_building_a_preset_leaves_the_callers_random_state_alone(tmp_path):
     warm = run_python(code, COURSE_CACHE_DIR=str(tmp_path))
     draws = [line for result in (cold, warm) for line in result.stdout.splitlines() if line.startswith("DRAW")]
     assert len(draws) == 2 and draws[0] == draws[1], draws
+    # The cold run said what it was building and when it was done; the warm one says nothing.
+    assert "Building the smoke backbone preset bert_tiny_smoke-" in cold.stdout, cold.stdout
+    assert "once per cache" in cold.stdout and "Built the smoke backbone preset" in cold.stdout
+    assert "Building" not in warm.stdout
+
+
+def leaves(tree: dict, path: tuple = ()):
+    """(path, value) for every setting in a nested dict."""
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            yield from leaves(value, path + (key,))
+        else:
+            yield path + (key,), value
+
+
+def changed(value):
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value * 2 + 1
+    if isinstance(value, str):
+        return value + "x"
+    return [*value, value[-1]]  # a list or tuple
+
+
+def keys() -> dict[str, str]:
+    """The cache keys of the corpus, the tiny backbone and the classifier (on a fixed backbone name)."""
+    return {"corpus": recipe_key(synthetic.recipe(presets.PRESET_CORPUS_SEED)),
+            "backbone": recipe_key(presets.backbone_recipe("tiny")),
+            "classifier": recipe_key(presets.classifier_recipe(Path("bert_tiny_smoke-0")))}
+
+
+@pytest.mark.parametrize("settings, affected", [
+    (synthetic.GENERATOR, ("corpus", "backbone", "classifier")),
+    (presets.BACKBONE_SETTINGS, ("backbone",)),
+    (presets.CLASSIFIER_SETTINGS, ("classifier",)),
+])
+def test_changing_any_setting_changes_the_cache_key(monkeypatch, settings, affected):
+    before = keys()
+    paths = list(leaves(settings))
+    assert len(paths) >= 5
+    for path, value in paths:
+        with monkeypatch.context() as patch:
+            parent = settings
+            for key in path[:-1]:
+                patch.setitem(parent, key, copy.deepcopy(parent[key]))
+                parent = parent[key]
+            patch.setitem(parent, path[-1], changed(value))
+            after = keys()
+        for name in affected:
+            assert after[name] != before[name], f"{'.'.join(path)} does not change the {name} key"
+    assert keys() == before
+
+
+def test_the_classifier_key_follows_its_backbone():
+    one, other = (presets.classifier_recipe(Path(f"bert_tiny_smoke-{n}")) for n in (1, 2))
+    assert recipe_key(one) != recipe_key(other)
+
+
+@pytest.mark.parametrize("module, source", [(synthetic, "synthetic.py"), (presets, "preset_build.py")])
+def test_editing_the_generator_or_the_builder_changes_the_keys(monkeypatch, tmp_path, module, source):
+    """The recipes hold a hash of the code that builds from them, so a code change is never served stale."""
+    before = keys()
+    edited = tmp_path / source
+    edited.write_text((Path(module.__file__).parent / source).read_text() + "# edited\n")
+    monkeypatch.setattr(module, "__file__", str(tmp_path / Path(module.__file__).name))
+    after = keys()
+    assert after["backbone"] != before["backbone"] and after["classifier"] != before["classifier"]
+
+
+def test_a_failed_build_raises_the_childs_own_error(tmp_path, capsys):
+    with pytest.raises(CacheError) as error:
+        presets.build_in_child({"kind": "backbone"}, tmp_path, tmp_path / "out", "bert_broken")
+    message = str(error.value)
+    assert "smoke backbone preset bert_broken" in message and "exit status 1" in message
+    assert "preset_build.py" in message and "KeyError: 'vocabulary'" in message
+    assert "Building the smoke backbone preset bert_broken" in capsys.readouterr().out

@@ -1,0 +1,182 @@
+"""Builds the smoke presets from their recipes: `python -m course_utils.preset_build`.
+
+`course_utils.presets` runs this module in a fresh jax process, so that training a
+preset never touches the caller's random state and gives the same weights whichever
+backend asked first. Every setting comes from the recipe (the cache key), and every
+random choice is seeded: masks and batch order are drawn with numpy ahead of time,
+because keras-hub's MaskedLMMaskGenerator uses tensorflow-text's stateful random ops,
+which ignore seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+SPECIAL_TOKENS = ("[CLS]", "[PAD]", "[SEP]")  # never masked
+
+
+def mlm_masks(token_ids, rng, selection_rate: float, selection_length: int, mask_token_rate: float,
+              random_token_rate: float, mask_token_id: int, vocabulary_size: int, unselectable_ids) -> dict:
+    """BERT-style masking of a [rows, length] id array with a numpy Generator.
+
+    As keras-hub's MaskedLMMaskGenerator does: per row, ceil(rate x selectable tokens),
+    at most `selection_length`, are chosen; each becomes [MASK], a random token or
+    stays, with the given rates. Returns token_ids, mask_positions, mask_ids, mask_weights.
+    """
+    import numpy as np
+
+    masked = token_ids.copy()
+    rows = len(token_ids)
+    positions = np.zeros((rows, selection_length), "int32")
+    weights = np.zeros((rows, selection_length), "float32")
+    selectable = ~np.isin(token_ids, list(unselectable_ids))
+    for row in range(rows):
+        candidates = np.flatnonzero(selectable[row])
+        count = min(selection_length, int(np.ceil(len(candidates) * selection_rate)))
+        chosen = np.sort(rng.choice(candidates, size=count, replace=False))
+        positions[row, :count], weights[row, :count] = chosen, 1.0
+        draw = rng.random(count)
+        to_mask, to_random = draw < mask_token_rate, (draw >= mask_token_rate) & (
+            draw < mask_token_rate + random_token_rate)
+        masked[row, chosen[to_mask]] = mask_token_id
+        masked[row, chosen[to_random]] = rng.integers(0, vocabulary_size, int(to_random.sum()))
+    mask_ids = np.take_along_axis(token_ids, positions, axis=1) * (weights > 0)
+    return {"token_ids": masked, "mask_positions": positions, "mask_ids": mask_ids, "mask_weights": weights}
+
+
+def _read_texts(corpus: Path, splits) -> list[str]:
+    return [path.read_text(encoding="utf-8") for split in splits for path in sorted((corpus / split).glob("*/*.txt"))]
+
+
+def _preprocess(preprocessor, texts: list[str], batch_size: int = 256) -> dict:
+    """Run a keras-hub preprocessor over texts in order; numpy arrays per feature."""
+    import numpy as np
+    import tensorflow as tf
+
+    batches = [preprocessor(tf.constant(texts[i:i + batch_size])) for i in range(0, len(texts), batch_size)]
+    return {key: np.concatenate([np.asarray(batch[key]) for batch in batches]) for key in batches[0]}
+
+
+def _rows(features: dict, order) -> dict:
+    return {key: value[order] for key, value in features.items()}
+
+
+def build_backbone(out: Path, recipe: dict, corpus: Path) -> None:
+    """WordPiece vocabulary and MLM pretraining on the corpus's train folder (labelled + unsup; labels unused)."""
+    vocab, train = recipe["vocabulary"], recipe["pretraining"]  # a bad recipe fails before the imports
+    import keras
+    import keras_hub
+    import numpy as np
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(train["seed"])
+    texts = _read_texts(corpus, train["splits"])
+    vocabulary = keras_hub.tokenizers.compute_word_piece_vocabulary(
+        tf.data.Dataset.from_tensor_slices(texts).batch(256),
+        vocabulary_size=vocab["size"],
+        lowercase=vocab["lowercase"],
+        strip_accents=vocab["strip_accents"],
+        reserved_tokens=vocab["reserved_tokens"],
+    )
+    tokenizer = keras_hub.models.BertTokenizer(vocabulary=vocabulary, lowercase=vocab["lowercase"])
+    backbone = keras_hub.models.BertBackbone(vocabulary_size=tokenizer.vocabulary_size(), **recipe["architecture"])
+    preprocessor = keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=train["sequence_length"])
+    features = _preprocess(preprocessor, texts)
+
+    inputs = {name: keras.Input(shape=(None,), dtype="int32", name=name)
+              for name in ("token_ids", "segment_ids", "padding_mask", "mask_positions")}
+    sequence = backbone({k: inputs[k] for k in ("token_ids", "segment_ids", "padding_mask")})["sequence_output"]
+    outputs = keras_hub.layers.MaskedLMHead(token_embedding=backbone.token_embedding)(
+        sequence, mask_positions=inputs["mask_positions"])
+    model = keras.Model(inputs, outputs)
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  optimizer=keras.optimizers.AdamW(train["learning_rate"]),
+                  weighted_metrics=["sparse_categorical_accuracy"])
+    rng = np.random.default_rng(train["seed"])
+    for _ in range(train["epochs"]):  # fresh masks and a fresh order every epoch, all from `rng`
+        order = rng.permutation(len(texts))
+        masks = mlm_masks(
+            features["token_ids"][order], rng,
+            selection_rate=train["mask_selection_rate"], selection_length=train["mask_selection_length"],
+            mask_token_rate=train["mask_token_rate"], random_token_rate=train["random_token_rate"],
+            mask_token_id=tokenizer.token_to_id("[MASK]"), vocabulary_size=tokenizer.vocabulary_size(),
+            unselectable_ids=[tokenizer.token_to_id(token) for token in SPECIAL_TOKENS],
+        )
+        x = {"token_ids": masks["token_ids"], "segment_ids": features["segment_ids"][order],
+             "padding_mask": features["padding_mask"][order], "mask_positions": masks["mask_positions"]}
+        model.fit(x, masks["mask_ids"], sample_weight=masks["mask_weights"], batch_size=train["batch_size"],
+                  epochs=1, shuffle=False, verbose=0)
+    backbone.save_to_preset(str(out))
+    tokenizer.save_to_preset(str(out))
+
+
+def build_classifier(out: Path, recipe: dict, backbone_dir: Path) -> None:
+    """An sst2-style classifier: the smoke backbone fine-tuned on synthetic snippets."""
+    snippets, train = recipe["snippets"], recipe["training"]
+    import keras
+    import keras_hub
+    import numpy as np
+
+    from . import synthetic
+
+    keras.utils.set_random_seed(train["seed"])
+    texts, labels = synthetic.short_sentences(snippets["seed"], snippets["count"], snippets["generator"]["settings"])
+    preprocessor = keras_hub.models.BertTextClassifierPreprocessor.from_preset(
+        str(backbone_dir), sequence_length=train["sequence_length"])
+    features, labels = _preprocess(preprocessor, texts), np.asarray(labels)
+    classifier = keras_hub.models.BertTextClassifier(
+        backbone=keras_hub.models.BertBackbone.from_preset(str(backbone_dir)), preprocessor=None, num_classes=2)
+    classifier.compile(optimizer=keras.optimizers.Adam(train["learning_rate"]),
+                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                       metrics=["sparse_categorical_accuracy"])
+    rng = np.random.default_rng(train["seed"])
+    for _ in range(train["epochs"]):
+        order = rng.permutation(len(texts))
+        classifier.fit(_rows(features, order), labels[order], batch_size=train["batch_size"],
+                       epochs=1, shuffle=False, verbose=0)
+    # Save a fresh copy carrying the trained weights: no optimizer state, and the
+    # preprocessor at BERT's full length, like keras-hub's own sst2 preset.
+    clean = keras_hub.models.BertTextClassifier(
+        backbone=keras_hub.models.BertBackbone.from_config(classifier.backbone.get_config()),
+        preprocessor=keras_hub.models.BertTextClassifierPreprocessor.from_preset(str(backbone_dir)),
+        num_classes=2,
+    )
+    clean.set_weights(classifier.get_weights())
+    clean.save_to_preset(str(out))
+
+
+BUILDERS = {"backbone": build_backbone, "classifier": build_classifier}
+
+
+def die_with_parent(parent: int) -> None:
+    """Get SIGKILL when the parent dies (Linux), so a killed kernel leaves no builder behind."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        sys.exit(1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course_utils.preset_build", description=__doc__)
+    parser.add_argument("kind", choices=sorted(BUILDERS))
+    parser.add_argument("--recipe", required=True, help="the preset's recipe, as JSON")
+    parser.add_argument("--source", required=True, type=Path, help="corpus (backbone) or backbone preset (classifier)")
+    parser.add_argument("--out", required=True, type=Path, help="an empty folder to save the preset into")
+    parser.add_argument("--parent", type=int, help="die when this process dies")
+    args = parser.parse_args(argv)
+    if args.parent:
+        die_with_parent(args.parent)
+    os.environ["KERAS_BACKEND"] = "jax"  # whoever runs it: a preset must not depend on the backend
+    BUILDERS[args.kind](args.out, json.loads(args.recipe), args.source)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
