@@ -51,13 +51,14 @@ def is_complete(path: Path, required: tuple[str, ...] = ()) -> bool:
 
 
 @contextmanager
-def _locked(lock_path: Path, waiting: str):
+def _locked(lock_path: Path, on_wait: Callable[[], None] | None):
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(waiting, flush=True)  # say why the caller sits still
+        except BlockingIOError:  # another process is building it
+            if on_wait:
+                on_wait()
             fcntl.flock(handle, fcntl.LOCK_EX)  # released by the OS even if the holder is killed
         try:
             yield
@@ -70,19 +71,19 @@ def build_once(
     build: Callable[[Path], None],
     recipe: dict,
     required: tuple[str, ...] = (),
+    on_wait: Callable[[], None] | None = None,
 ) -> Path:
     """Return `target`, building it with `build(tmp_dir)` unless a complete copy already exists.
 
     The build runs in a temporary sibling directory that is renamed into place only
-    when it finished, under an exclusive lock, so concurrent callers wait and then
-    reuse it, and a killed build leaves nothing that looks complete.
+    when it finished, under an exclusive lock, so concurrent callers wait (calling
+    `on_wait` first) and then reuse it, and a killed build leaves nothing that looks complete.
     """
     target = Path(target).absolute()
     if is_complete(target, required):
         return target
     ensure_writable(target.parent)
-    waiting = f"Waiting for another process to finish building {target.name} in {target.parent}..."
-    with _locked(target.parent / f".{target.name}.lock", waiting):
+    with _locked(target.parent / f".{target.name}.lock", on_wait):
         if is_complete(target, required):
             return target
         for stale in target.parent.glob(f".{target.name}.tmp-*"):
