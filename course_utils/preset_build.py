@@ -163,6 +163,20 @@ def die_with_parent(parent: int) -> None:
         sys.exit(1)
 
 
+def pin_numerics() -> None:
+    """Before jax loads: the same arithmetic whoever runs the build, on whatever machine load.
+
+    jax on the CPU, whatever the caller's backend or accelerator; XLA's matrix products on one
+    thread, because how Eigen splits them over threads changes the last bits of the weights
+    (measured: one-thread and two-thread builds of the classifier differ in every tensor); and
+    none of the caller's JAX_/XLA_ settings (a test's two virtual devices, x64, ...).
+    """
+    for name in [name for name in os.environ if name.startswith(("JAX_", "XLA_"))]:
+        del os.environ[name]
+    os.environ.update(KERAS_BACKEND="jax", JAX_PLATFORMS="cpu",
+                      XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course_utils.preset_build", description=__doc__)
     parser.add_argument("kind", choices=sorted(BUILDERS))
@@ -173,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.parent:
         die_with_parent(args.parent)
-    os.environ["KERAS_BACKEND"] = "jax"  # whoever runs it: a preset must not depend on the backend
+    pin_numerics()
     BUILDERS[args.kind](args.out, json.loads(args.recipe), args.source)
     return 0
 

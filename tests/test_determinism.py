@@ -35,12 +35,9 @@ def test_a_fresh_cache_from_another_backend_builds_identical_presets(cache_dir, 
         assert old.name == new.name  # same recipe, so the same cache key
         for name in ("config.json", "tokenizer.json", "assets/tokenizer/vocabulary.txt"):
             assert (old / name).read_bytes() == (new / name).read_bytes(), name
-    # The backbone's weights bit for bit. (The sst2 classifier fine-tuned from it is not yet
-    # bit-identical across fresh caches: its task.weights.h5 differed in a clean-clone run.)
-    for old, new in zip(reference[:1], fresh[:1]):
         for weights in sorted(p.name for p in old.glob("*.weights.h5")):
             a, b = tensors(old / weights), tensors(new / weights)
-            assert a.keys() == b.keys() and len(a) > 10, weights
+            assert a and a.keys() == b.keys(), weights
             differ = [name for name in a if a[name].tobytes() != b[name].tobytes()]
             assert not differ, f"{len(differ)} of {len(a)} tensors differ in {weights}: {differ[:3]}"
     assert json.loads((fresh[0] / ".complete.json").read_text())["kind"] == "backbone"

@@ -1,14 +1,15 @@
 """Presets: resolution per profile, offline builds, and loading them with the guide's own calls."""
 
 import copy
+import fcntl
 import json
-import shutil
+import threading
 from pathlib import Path
 
 import pytest
 
 from course_utils import presets, synthetic
-from course_utils.cache import CacheError, recipe_key
+from course_utils.cache import CacheError, build_once, recipe_key
 from course_utils.config import CourseConfigError
 from course_utils.presets import BACKBONE_FILES, TASK_FILES, resolve_preset
 from conftest import run_python
@@ -186,3 +187,17 @@ def test_a_failed_build_raises_the_childs_own_error(tmp_path, capsys):
     assert "smoke backbone preset bert_broken" in message and "exit status 1" in message
     assert "preset_build.py" in message and "KeyError: 'vocabulary'" in message
     assert "Building the smoke backbone preset bert_broken" in capsys.readouterr().out
+
+
+def test_a_caller_that_waits_for_another_builder_is_told_so(tmp_path):
+    """A notebook cell waiting on another process's build says why it sits still."""
+    waited = threading.Event()
+    caller = threading.Thread(target=build_once, args=(tmp_path / "entry", lambda tmp: (tmp / "a").write_text("a"),
+                                                       {"v": 1}), kwargs={"on_wait": waited.set})
+    with open(tmp_path / ".entry.lock", "w") as held:  # another builder holds the lock
+        fcntl.flock(held, fcntl.LOCK_EX)
+        caller.start()
+        assert waited.wait(30)
+        fcntl.flock(held, fcntl.LOCK_UN)
+    caller.join(30)
+    assert (tmp_path / "entry" / "a").read_text() == "a"
