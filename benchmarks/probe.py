@@ -16,6 +16,7 @@ run with the default seed reads. All figures are from SYNTHETIC data.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -107,10 +108,14 @@ def main() -> None:
     parser.add_argument("--model-size", default="tiny")
     parser.add_argument("--sequence-length", type=int, default=LEVEL_SETTINGS[4]["smoke"]["sequence_length"])
     parser.add_argument("--seed", type=int, default=DEFAULTS["seed"], help="corpus seed (notebooks: 42)")
+    parser.add_argument("--json", action="store_true", help="print one JSON line instead (for run_all.py)")
     args = parser.parse_args()
     cache_dir = default_cache_dir()
     backbone = str(smoke_backbone(cache_dir, args.model_size))
     figures = probe(backbone, synthetic_imdb(cache_dir, args.seed), args.sequence_length)
+    if args.json:
+        print(json.dumps({**figures, "backbone": Path(backbone).name, "sequence_length": args.sequence_length}))
+        return
     print(f"backbone: {backbone}")
     print(f"linear probe on frozen features, SYNTHETIC test split (sequence_length={args.sequence_length}):")
     print(f"  [CLS] vector      {figures['cls']:.3f}")
