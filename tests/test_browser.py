@@ -18,10 +18,11 @@ import pytest
 
 from browser_lab import CHROMIUM, run_all_cells, running_lab, screenshot
 from conftest import ROOT
+from course_utils.runner import course_notebooks
 
 pytestmark = pytest.mark.browser
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("0[1-6]_*.ipynb"))
+NOTEBOOKS = course_notebooks()
 ARTIFACTS = ROOT / "tests" / "artifacts" / "browser"
 NOTEBOOK_TIMEOUT_S = 900  # smoke notebooks take one to four minutes on 2 cores
 VIEWPORT = {"width": 1280, "height": 900}  # a laptop-sized window, file browser open

@@ -8,15 +8,14 @@ the guide's, and the results say where data and presets came from.
 """
 
 import json
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
 from course_utils.config import LEVEL_SETTINGS
+from course_utils.runner import course_notebooks
 from standins import BERT_SPECIAL_IDS, BERT_VOCABULARY_SIZE, bert_shaped_vocabulary, full_profile_standins
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("0[1-6]_*.ipynb"))
+NOTEBOOKS = course_notebooks()
 BACKEND = "torch"  # no compile step: at 32 reviews, tensorflow spent ~50 s a fit compiling, torch ~20 s in all
 MAX_EXAMPLES = 32
 # keras-hub's bert_tiny at BERT's vocabulary: 4,385,920 in the backbone, 258 in a 2-class head.

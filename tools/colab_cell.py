@@ -18,9 +18,11 @@ import sys
 import tomllib
 from pathlib import Path
 
+from course_utils.runner import course_notebooks
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "tools" / "colab_first_cell.py"
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("0[1-6]_*.ipynb"))
+NOTEBOOKS = course_notebooks()
 CELL_INDEX = 1  # after the title; before the parameters cell
 FORM_FIELD = re.compile(r'^COURSE_REPO_URL = "(.*)"  # @param \{type:"string"\}$', re.MULTILINE)
 GITHUB = re.compile(r"^https://github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?$")
