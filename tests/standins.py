@@ -12,6 +12,7 @@ Both carry a STAND_IN.txt file saying what they are. Built once per cache, in a 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import re
@@ -29,7 +30,6 @@ BERT_VOCABULARY_SIZE = 30_522
 BERT_SPECIAL_IDS = {"[PAD]": 0, "[UNK]": 100, "[CLS]": 101, "[SEP]": 102, "[MASK]": 103}
 BERT_UNUSED_SLOTS = 999  # ids 0..998: [PAD], [unused*], the four specials above
 STAND_IN_MARKER = "STAND_IN.txt"
-RECIPE_VERSION = 2  # bump when the build below changes (2: the note in every preset)
 
 
 def bert_shaped_vocabulary(corpus_words: list[str], size: int = BERT_VOCABULARY_SIZE) -> list[str]:
@@ -57,7 +57,8 @@ def full_profile_standins(cache_dir: Path) -> tuple[Path, Path]:
     """(COURSE_PRESET_DIR, COURSE_IMDB_DIR) for a full-profile rehearsal; built once per cache."""
     corpus = synthetic_imdb(cache_dir, DEFAULTS["seed"])
     architecture = ARCHITECTURES["full"]["tiny"]
-    recipe = {"version": RECIPE_VERSION, "corpus": corpus.parent.name, "architecture": architecture,
+    recipe = {"source": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16],  # any edit rebuilds
+              "corpus": corpus.parent.name, "architecture": architecture,
               "vocabulary_size": BERT_VOCABULARY_SIZE}
     target = Path(cache_dir) / "standins" / f"full-profile-{recipe_key(recipe)}"
     build_once(target, lambda tmp: _build_in_child(tmp, corpus), recipe,
