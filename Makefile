@@ -23,7 +23,7 @@ COMMA := ,
 # One cache for every target: corpora and presets are built once and shared.
 export COURSE_CACHE_DIR ?= $(CURDIR)/.cache/course
 
-.PHONY: setup prepare run test test-paths test-browser system-packages bench lab clean
+.PHONY: setup prepare run test test-paths test-browser system-packages bench lab sync-text clean
 
 ## GPU=1 (NVIDIA, Linux) adds the `gpu` extra: jax[cuda12] and tensorflow[and-cuda].
 GPU ?=
@@ -95,6 +95,11 @@ test-browser: prepare system-packages
 ## notebook cell sits waiting for them.
 lab: prepare
 	$(VENV)/bin/jupyter lab --notebook-dir=.
+
+## After editing a notebook or its text form (notebooks/text/NN_name.md, MyST markdown, paired in
+## jupytext.toml for reviewable diffs): bring the other up to date; the more recently edited wins.
+sync-text: setup
+	$(VENV)/bin/jupytext --sync notebooks/*.ipynb
 
 clean:
 	rm -rf $(VENV) .pytest_cache runs
