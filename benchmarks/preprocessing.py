@@ -23,7 +23,7 @@ def main() -> None:
     from tokenizers import BertWordPieceTokenizer
 
     from course_utils import synthetic
-    from course_utils.cache import default_cache_dir
+    from course_utils.environment import cache_dir as default_cache_dir
     from course_utils.presets import smoke_backbone
 
     rng = random.Random(0)

@@ -100,7 +100,7 @@ def probe(backbone_dir: str, corpus: Path, sequence_length: int) -> dict[str, fl
 
 
 def main() -> None:
-    from course_utils.cache import default_cache_dir
+    from course_utils.environment import cache_dir as default_cache_dir
     from course_utils.data import synthetic_imdb
     from course_utils.presets import smoke_backbone
 

@@ -13,12 +13,14 @@ import sys
 from pathlib import Path
 
 from .config import BACKENDS, DEFAULTS, MODEL_SIZES, PROFILES, CourseConfigError, pick_default, resolve_params
+from .runner import DEFAULT_TIMEOUT
 
 
 def prepare(sizes: list[str], seed: int) -> None:
     """Build (or reuse) the synthetic corpus and the smoke presets, then print where they are."""
-    from .cache import default_cache_dir, ensure_writable
+    from .cache import ensure_writable
     from .data import synthetic_imdb
+    from .environment import cache_dir as default_cache_dir
     from .presets import smoke_backbone, smoke_classifier
     from .runtime import activate_backend
 
@@ -53,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--backends", nargs="+", default=[pick_default("backend", None)], choices=BACKENDS)
     run.add_argument("--sizes", nargs="+", default=["tiny"], choices=MODEL_SIZES)
     run.add_argument("--workers", type=int, default=2, help="notebooks run at once (default 2)")
-    run.add_argument("--timeout", type=float, default=None, help="seconds allowed per notebook (default 1800)")
+    run.add_argument("--timeout", type=float, default=None,
+                     help=f"seconds allowed per notebook (default {DEFAULT_TIMEOUT:.0f})")
     run.add_argument("--notebooks", nargs="+", type=Path, default=None, help="default: all six")
     run.add_argument("--out", type=Path, default=None, help="default: runs/<timestamp>")
     sizing = run.add_argument_group("notebook parameters (default: each level's own; checked before anything runs)")
@@ -102,7 +105,7 @@ def run_report(args) -> int:
     Exit status: 0 when every run is ok, 1 when any failed or timed out, 130 when interrupted.
     """
     from .estimate import describe
-    from .runner import DEFAULT_TIMEOUT, course_notebooks, default_root, plan, run_grid
+    from .runner import course_notebooks, default_root, plan, run_grid
 
     if args.workers < 1:
         raise CourseConfigError(f"--workers={args.workers} is out of range; give an integer >= 1")

@@ -19,11 +19,6 @@ class CacheError(RuntimeError):
     """The cache directory cannot be used."""
 
 
-def default_cache_dir() -> Path:
-    """COURSE_CACHE_DIR if set, else ~/.cache/kerasnlp-course."""
-    return Path(os.environ.get("COURSE_CACHE_DIR") or Path.home() / ".cache" / "kerasnlp-course")
-
-
 def recipe_key(recipe: dict) -> str:
     """A short stable hash of a JSON-able recipe: a changed recipe gets a new directory."""
     blob = json.dumps(recipe, sort_keys=True).encode()

@@ -7,10 +7,10 @@ backend can still be chosen afterwards.
 from __future__ import annotations
 
 import difflib
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from types import SimpleNamespace
+
+from . import environment
 
 BACKENDS = ("jax", "tensorflow", "torch")
 PROFILES = ("full", "smoke")
@@ -19,14 +19,16 @@ LEVELS = (1, 2, 3, 4, 5, 6)
 MAX_SEQUENCE_LENGTH = 512  # BERT's position embedding in every preset
 MIN_SEQUENCE_LENGTH = 8
 
-# The one place where the defaults of the run parameters live.
+# The one place where the defaults of the run parameters live (epochs and sequence_length: the level's).
 DEFAULTS = {
     "backend": "jax",
     "profile": "smoke",
     "model_size": "tiny",
+    "batch_size": 16,  # the guide's, in both profiles
     "seed": 42,
 }
-ENV_VARS = {"backend": "KERAS_BACKEND", "profile": "COURSE_PROFILE"}
+# Label 0 and 1: IMDB's folder names, in the (alphabetical) order text_dataset_from_directory gives them.
+CLASS_NAMES = ("neg", "pos")
 
 # Architecture of each model size: keras-hub's presets in `full`, CPU-small stand-ins in `smoke`.
 ARCHITECTURES = {
@@ -43,6 +45,8 @@ ARCHITECTURES = {
         "base": dict(num_layers=4, hidden_dim=64, num_heads=4, intermediate_dim=128),
     },
 }
+
+GUIDE_VOCABULARY_SIZE = 30_522  # the WordPiece vocabulary of keras-hub's bert_*_en_uncased presets
 
 # Per level: the guide's settings (`full`), their shrunk twins (`smoke`) and the guide's results.
 LEVEL_SETTINGS = {
@@ -93,7 +97,6 @@ LEVEL_SETTINGS = {
     },
 }
 
-BATCH_SIZE = 16  # the guide's, in both profiles
 # Share of the training reviews held out for validation: choices (epochs, settings) are made on
 # it, and the test split is measured once at the end. (The guide validates on the test split.)
 VALIDATION_SPLIT = 0.2
@@ -129,10 +132,6 @@ FORWARD_STEP_FACTOR = 1 / 3
 # 203 s one at a time, of which training steps took a few seconds.
 NOTEBOOK_OVERHEAD_SECONDS = 30
 
-# Set by the batch runner: where EpochTimer writes the run's progress (epoch, step) for the runner
-# to show, and the switch from Keras' per-step progress bar to one line per epoch.
-PROGRESS_FILE_ENV = "COURSE_PROGRESS_FILE"
-
 
 class CourseConfigError(ValueError):
     """A run parameter is invalid; the message is one line naming the value and the choices."""
@@ -151,7 +150,7 @@ class RunParams:
     max_examples: int | None
     sequence_length: int
     seed: int
-    settings: SimpleNamespace
+    level_settings: SimpleNamespace  # the level's sizes and hyper-parameters for this profile and model size
 
 
 def _choice(name: str, value, choices) -> str:
@@ -192,20 +191,11 @@ def level_runs_at(level: int, model_size: str) -> bool:
     return level != 1 or model_size in CLASSIFIER_SIZES
 
 
-def progress_file() -> Path | None:
-    """The batch runner's progress file for this run, or None in an interactive run."""
-    value = os.environ.get(PROGRESS_FILE_ENV)
-    return Path(value) if value else None
-
-
 def pick_default(name: str, explicit):
     """Explicit value (papermill, a learner's edit) > environment variable > course default."""
     if explicit is not None:
         return explicit
-    env = ENV_VARS.get(name)
-    if env and os.environ.get(env):
-        return os.environ[env]
-    return DEFAULTS[name]
+    return environment.parameter(name) or DEFAULTS[name]
 
 
 def resolve_params(
@@ -237,7 +227,7 @@ def resolve_params(
         epochs = 0  # level 1 does not train
     else:
         epochs = _integer("epochs", epochs, 1)
-    batch_size = _integer("batch_size", BATCH_SIZE if batch_size is None else batch_size, 1)
+    batch_size = _integer("batch_size", pick_default("batch_size", batch_size), 1)
     if max_examples is not None:
         max_examples = _integer("max_examples", max_examples, 2)
     sequence_length = _integer(
@@ -265,5 +255,5 @@ def resolve_params(
         max_examples=max_examples,
         sequence_length=sequence_length,
         seed=seed,
-        settings=SimpleNamespace(**settings),
+        level_settings=SimpleNamespace(**settings),
     )

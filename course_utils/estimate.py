@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from . import synthetic
-from .config import (BATCH_SIZE, CPU_STEP_SECONDS, FORWARD_STEP_FACTOR, IMDB_REVIEWS_PER_SPLIT,
+from .config import (CPU_STEP_SECONDS, DEFAULTS, FORWARD_STEP_FACTOR, IMDB_REVIEWS_PER_SPLIT,
                      LEVEL_SETTINGS, LEVEL_STEP_FACTOR, NOTEBOOK_OVERHEAD_SECONDS, VALIDATION_SPLIT,
                      RunParams)
 
@@ -29,7 +29,7 @@ def estimate_seconds(params: RunParams) -> float | None:
     if measured is None:
         return None
     reference_length = LEVEL_SETTINGS[2][params.profile]["sequence_length"]
-    step = measured * (params.sequence_length / reference_length) * (params.batch_size / BATCH_SIZE)
+    step = measured * (params.sequence_length / reference_length) * (params.batch_size / DEFAULTS["batch_size"])
     train_step = step * LEVEL_STEP_FACTOR[params.level]
     # Level 1 does not train (factor 0); its forward steps are the classifier's, as level 2's.
     forward_step = step * FORWARD_STEP_FACTOR * (LEVEL_STEP_FACTOR[params.level] or 1.0)

@@ -13,6 +13,9 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from .config import CLASS_NAMES
+
+
 def _show_figures_inline() -> None:
     """In a Jupyter kernel, display Figure objects as PNG (pyplot would do this, but is not used here)."""
     try:
@@ -30,7 +33,6 @@ _show_figures_inline()
 SPECIAL_COLOUR = "#f4a261"
 PAD_COLOUR = "#d9d9d9"
 PIECE_COLOUR = "#a8dadc"
-CLASS_NAMES = ("neg", "pos")
 
 
 def save_png(figure: Figure, path: Path) -> Path:

@@ -18,9 +18,9 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from . import synthetic
+from . import environment, synthetic
 from .cache import CacheError, build_once, recipe_key
-from .config import ARCHITECTURES, CourseConfigError
+from .config import ARCHITECTURES, CLASSIFIER_SIZES, CourseConfigError
 from .data import DataUnavailableError, offline_hint, synthetic_imdb
 
 KINDS = ("backbone", "classifier")
@@ -71,10 +71,11 @@ def resolve_preset(kind: str, model_size: str, profile: str, cache_dir: Path) ->
     """The argument to pass to `from_preset` for this kind, size and profile."""
     if kind not in KINDS:
         raise CourseConfigError(f"preset kind={kind!r} is not valid; choose one of: {', '.join(KINDS)}")
-    if kind == "classifier" and model_size != "tiny":
+    if kind == "classifier" and model_size not in CLASSIFIER_SIZES:
         raise CourseConfigError(
-            f"model_size={model_size!r} has no sst2 classifier preset; only 'tiny' has one "
-            f"({builtin_name('classifier', 'tiny')})"
+            f"model_size={model_size!r} has no sst2 classifier preset; only "
+            f"{' or '.join(map(repr, CLASSIFIER_SIZES))} has one "
+            f"({', '.join(builtin_name('classifier', size) for size in CLASSIFIER_SIZES)})"
         )
     if profile == "full":
         return _full_preset(builtin_name(kind, model_size))
@@ -85,9 +86,9 @@ def resolve_preset(kind: str, model_size: str, profile: str, cache_dir: Path) ->
 
 def _full_preset(name: str) -> str:
     """A local copy under COURSE_PRESET_DIR if there is one, else keras-hub's name, checked reachable."""
-    local_root = os.environ.get("COURSE_PRESET_DIR")
-    if local_root and (Path(local_root) / name / "config.json").is_file():
-        return str((Path(local_root) / name).absolute())
+    local_root = environment.preset_dir()
+    if local_root and (local_root / name / "config.json").is_file():
+        return str((local_root / name).absolute())
     from keras_hub.src.utils.preset_utils import get_file
 
     try:
@@ -123,20 +124,23 @@ def classifier_recipe(backbone_dir: Path) -> dict:
 
 def smoke_backbone(cache_dir: Path, model_size: str) -> Path:
     """A BERT backbone + tokenizer preset, vocabulary and MLM pretraining from the synthetic corpus."""
-    recipe = backbone_recipe(model_size)
     corpus = synthetic_imdb(cache_dir, PRESET_CORPUS_SEED)
-    target = Path(cache_dir) / "presets" / f"bert_{model_size}_smoke-{recipe_key(recipe)}"
-    return build_once(target, lambda tmp: build_in_child(recipe, corpus, tmp, target.name), recipe,
-                      required=BACKBONE_FILES, on_wait=lambda: announce_wait(target))
+    return _smoke_preset(cache_dir, f"bert_{model_size}_smoke", backbone_recipe(model_size), corpus, BACKBONE_FILES)
 
 
 def smoke_classifier(cache_dir: Path) -> Path:
     """A tiny BERT classifier preset fine-tuned on synthetic SST-2-style sentences."""
-    backbone_dir = smoke_backbone(cache_dir, "tiny")
-    recipe = classifier_recipe(backbone_dir)
-    target = Path(cache_dir) / "presets" / f"bert_tiny_smoke_sst2-{recipe_key(recipe)}"
-    return build_once(target, lambda tmp: build_in_child(recipe, backbone_dir, tmp, target.name), recipe,
-                      required=TASK_FILES, on_wait=lambda: announce_wait(target))
+    model_size = CLASSIFIER_SIZES[0]  # keras-hub's one size with an sst2 classifier
+    backbone_dir = smoke_backbone(cache_dir, model_size)
+    return _smoke_preset(cache_dir, f"bert_{model_size}_smoke_sst2", classifier_recipe(backbone_dir), backbone_dir,
+                         TASK_FILES)
+
+
+def _smoke_preset(cache_dir: Path, stem: str, recipe: dict, source: Path, required: tuple[str, ...]) -> Path:
+    """The preset `presets/<stem>-<recipe key>` in the cache, built from `source` once per recipe."""
+    target = Path(cache_dir) / "presets" / f"{stem}-{recipe_key(recipe)}"
+    return build_once(target, lambda tmp: build_in_child(recipe, source, tmp, target.name), recipe,
+                      required=required, on_wait=lambda: announce_wait(target))
 
 
 def announce_wait(target: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import keras
 
 from .config import VALIDATION_SPLIT, guide_test_accuracy
-from .runtime import CourseConfig
+from .runtime import CourseConfig, run_parameters
 from .timing import EpochTimer
 
 
@@ -36,7 +36,7 @@ def save_results(config: CourseConfig, history=None, timer: EpochTimer | None = 
     """
     record = {
         "level": config.level,
-        "params": {k: v for k, v in vars(config.params).items() if k != "settings"},
+        "params": run_parameters(config),
         "settings": vars(config.level_settings),
         "synthetic_data": config.synthetic,
         "provenance": config.provenance(),

@@ -25,7 +25,8 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .config import PROGRESS_FILE_ENV, CourseConfigError, RunParams, level_runs_at, resolve_params
+from .config import CourseConfigError, RunParams, level_runs_at, resolve_params
+from .environment import COURSE_PROGRESS_FILE, COURSE_RESULTS_DIR
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOK_GLOB = "0[1-6]_*.ipynb"  # one notebook per level, named by its level: 01_... to 06_...
@@ -47,6 +48,11 @@ def course_notebooks(directory: Path = NOTEBOOK_DIR) -> list[Path]:
     return sorted(Path(directory).glob(NOTEBOOK_GLOB))
 
 
+def notebook_level(notebook: Path) -> int:
+    """The level a lesson notebook teaches, from its name (01_... to 06_...)."""
+    return int(Path(notebook).name[:2])
+
+
 @dataclass
 class Run:
     """One cell of the grid and what became of it."""
@@ -65,7 +71,7 @@ class Run:
 
     @property
     def level(self) -> int:
-        return int(self.notebook.name[:2])
+        return notebook_level(self.notebook)
 
     @property
     def name(self) -> str:
@@ -197,7 +203,7 @@ def execute(run: Run, timeout: float, stagger: _Stagger, parameters: dict, stop:
     parameters = {"backend": run.backend, "profile": run.profile, "model_size": run.model_size, **parameters}
     command = [sys.executable, "-m", "papermill", str(run.notebook), str(run.executed), "-y", json.dumps(parameters),
                "--cwd", str(run.notebook.parent), "--no-progress-bar", "--log-level", "WARNING"]
-    env = {**os.environ, "COURSE_RESULTS_DIR": str(run.directory), PROGRESS_FILE_ENV: str(run.progress_file)}
+    env = {**os.environ, COURSE_RESULTS_DIR: str(run.directory), COURSE_PROGRESS_FILE: str(run.progress_file)}
     run.started = time.monotonic()
     with open(run.directory / "papermill.log", "w", encoding="utf-8") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
@@ -248,7 +254,7 @@ def plan(notebooks: list[Path], backends: list[str], sizes: list[str], profile: 
     parameters = check_parameters(parameters or {})
     runs = [Run(nb, backend, size, profile, root / f"{nb.stem}-{backend}-{size}")
             for nb in notebooks for backend in backends for size in sizes
-            if level_runs_at(int(nb.name[:2]), size)]
+            if level_runs_at(notebook_level(nb), size)]
     for run in runs:
         run.params = resolve_params(run.level, run.backend, run.profile, run.model_size, **parameters)
     return runs

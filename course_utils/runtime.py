@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from functools import cached_property
 from pathlib import Path
-from types import SimpleNamespace
 
-from .cache import default_cache_dir, ensure_writable
-from .config import (LEVEL_SETTINGS, VALIDATION_SPLIT, CourseConfigError, RunParams, progress_file,
-                     resolve_params)
+from . import environment
+from .cache import ensure_writable
+from .config import LEVEL_SETTINGS, VALIDATION_SPLIT, CourseConfigError, RunParams, resolve_params
 from .data import imdb_source, make_view
 from .presets import resolve_preset
 from .quiet import import_tensorflow_quietly, quiet_tensorflow_logs
 
 
-@dataclass
-class CourseConfig:
-    """Everything a notebook reads: parameters, data folders, presets, training settings."""
+@dataclass(frozen=True)
+class CourseConfig(RunParams):
+    """Everything a notebook reads: the run parameters (RunParams' fields: cfg.epochs,
+    cfg.level_settings, ...), data folders, presets, training settings."""
 
-    params: RunParams
     cache_dir: Path
     results_dir: Path
     jit_compile: bool | str
@@ -29,22 +28,19 @@ class CourseConfig:
     data_root: Path
     devices: list[str]
     data_provenance: str  # where the reviews came from, as reports show it
-    train_dir: Path = field(init=False)
-    test_dir: Path = field(init=False)
 
-    def __post_init__(self):
-        self.train_dir = self.data_root / "train"
-        self.test_dir = self.data_root / "test"
-
-    def __getattr__(self, name):  # cfg.epochs, cfg.backend, ... read through to the parameters
-        if name != "params" and hasattr(self.params, name):
-            return getattr(self.params, name)
-        raise AttributeError(name)
+    @classmethod
+    def from_params(cls, params: RunParams, **runtime) -> CourseConfig:
+        """The run parameters with what setup() found at run time (cache_dir, results_dir, ...)."""
+        return cls(**run_parameters(params), level_settings=params.level_settings, **runtime)
 
     @property
-    def level_settings(self) -> SimpleNamespace:
-        """This level's sizes and hyper-parameters for the chosen profile and model size."""
-        return self.params.settings
+    def train_dir(self) -> Path:
+        return self.data_root / "train"
+
+    @property
+    def test_dir(self) -> Path:
+        return self.data_root / "test"
 
     @property
     def reference(self) -> dict:
@@ -73,7 +69,7 @@ class CourseConfig:
     @property
     def verbose(self) -> int | str:
         """`verbose=` for evaluate and predict: Keras' progress bar interactively, one line in batch runs."""
-        return 2 if progress_file() else "auto"
+        return 2 if environment.progress_file() else "auto"
 
     def provenance(self) -> dict:
         """Where this run's data and the presets it has loaded so far came from."""
@@ -82,12 +78,9 @@ class CourseConfig:
         return {"data": self.data_provenance, "presets": presets}
 
     def summary(self) -> str:
-        p = self.params
         lines = [
-            f"level {p.level}: {LEVEL_SETTINGS[p.level]['title']}",
-            f"backend={p.backend} profile={p.profile} model_size={p.model_size} epochs={p.epochs} "
-            f"batch_size={p.batch_size} max_examples={p.max_examples} sequence_length={p.sequence_length} "
-            f"seed={p.seed}",
+            f"level {self.level}: {LEVEL_SETTINGS[self.level]['title']}",
+            " ".join(f"{name}={value}" for name, value in run_parameters(self).items() if name != "level"),
             f"jit_compile={self.jit_compile} mixed_precision={self.mixed_precision} "
             f"data_parallel={f'{len(self.devices)} devices' if self.devices else 'off'}",
             f"data: {self.data_root}",
@@ -110,12 +103,9 @@ def preset_provenance(preset: str, cache_dir: Path) -> str:
     return f"local directory from COURSE_PRESET_DIR, unverified ({path})"
 
 
-RESULTS_FOLDER = "results"  # under the working directory: figures stay out of the notebooks' folder listing
-
-
-def default_results_dir() -> Path:
-    """Where a notebook writes its figures: COURSE_RESULTS_DIR, else ./results (created on first write)."""
-    return Path(os.environ.get("COURSE_RESULTS_DIR") or Path.cwd() / RESULTS_FOLDER).absolute()
+def run_parameters(params: RunParams) -> dict:
+    """The run parameters by name, in order, without the level's settings (as results files record them)."""
+    return {f.name: getattr(params, f.name) for f in fields(RunParams) if f.name != "level_settings"}
 
 
 def activate_backend(backend: str) -> None:
@@ -129,7 +119,7 @@ def activate_backend(backend: str) -> None:
                 f"backend={backend!r} was asked for but keras is already imported with backend={current!r}; "
                 "restart the kernel (or the Python process) and run setup() before importing keras"
             )
-    os.environ["KERAS_BACKEND"] = backend
+    os.environ[environment.KERAS_BACKEND] = backend
     quiet_tensorflow_logs()
 
 
@@ -195,7 +185,7 @@ def setup(level, backend=None, profile=None, model_size=None, epochs=None, batch
     params = resolve_params(level, backend, profile, model_size, epochs, batch_size,
                             max_examples, sequence_length, seed)
     activate_backend(params.backend)
-    cache_dir = ensure_writable(default_cache_dir())
+    cache_dir = ensure_writable(environment.cache_dir())
     import_tensorflow_quietly()  # before keras: its native start-up lines are noise in a notebook
     import keras
 
@@ -209,15 +199,15 @@ def setup(level, backend=None, profile=None, model_size=None, epochs=None, batch
 
         torch.set_num_threads(torch_cpu_threads(params, os.cpu_count() or 2))
     if data_parallel is None:
-        data_parallel = os.environ.get("COURSE_DATA_PARALLEL", "0") not in ("", "0", "false", "False")
+        data_parallel = environment.data_parallel()
     if not isinstance(data_parallel, bool):
         raise CourseConfigError(f"data_parallel={data_parallel!r} is not valid; choose one of: True, False")
     devices = _distribute(params.backend, data_parallel)
     source, data_provenance = imdb_source(params.profile, cache_dir, params.seed)
-    config = CourseConfig(
-        params=params,
+    config = CourseConfig.from_params(
+        params,
         cache_dir=cache_dir,
-        results_dir=default_results_dir(),
+        results_dir=environment.results_dir(),
         jit_compile=jit_compile,
         mixed_precision=mixed_precision,
         data_root=make_view(source, cache_dir, params.max_examples, params.seed),

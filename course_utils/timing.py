@@ -9,7 +9,7 @@ import time
 
 import keras
 
-from .config import progress_file
+from .environment import progress_file
 
 PROGRESS_INTERVAL = 2.0  # seconds between writes of the progress file
 

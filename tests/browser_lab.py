@@ -21,7 +21,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
+from course_utils.environment import chromium
+
+CHROMIUM = chromium()
 # The notebook on show (a restored workspace may hold hidden ones too).
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 STDERR_MIME = "application/vnd.jupyter.stderr"  # JupyterLab renders stderr streams and tracebacks with it

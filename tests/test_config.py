@@ -14,22 +14,22 @@ def test_defaults_come_from_the_level_and_profile():
     assert params.sequence_length == 256
     assert params.batch_size == 16
     assert params.max_examples is None
-    assert params.settings.mask_selection_length == 64
-    assert params.settings.hidden_dim == ARCHITECTURES["full"]["tiny"]["hidden_dim"] == 128
+    assert params.level_settings.mask_selection_length == 64
+    assert params.level_settings.hidden_dim == ARCHITECTURES["full"]["tiny"]["hidden_dim"] == 128
 
 
 def test_smoke_profile_shrinks_sizes():
     full = resolve_params(level=6, backend="jax", profile="full")
     smoke = resolve_params(level=6, backend="jax", profile="smoke")
     assert smoke.sequence_length < full.sequence_length
-    assert smoke.settings.vocabulary_size < full.settings.vocabulary_size
-    assert smoke.settings.hidden_dim < full.settings.hidden_dim
+    assert smoke.level_settings.vocabulary_size < full.level_settings.vocabulary_size
+    assert smoke.level_settings.hidden_dim < full.level_settings.hidden_dim
 
 
 def test_model_size_changes_the_architecture_in_both_profiles():
     for profile in ("full", "smoke"):
-        tiny = resolve_params(level=5, backend="jax", profile=profile, model_size="tiny").settings
-        base = resolve_params(level=5, backend="jax", profile=profile, model_size="base").settings
+        tiny = resolve_params(level=5, backend="jax", profile=profile, model_size="tiny").level_settings
+        base = resolve_params(level=5, backend="jax", profile=profile, model_size="base").level_settings
         assert (base.num_layers, base.hidden_dim) > (tiny.num_layers, tiny.hidden_dim)
 
 

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.runner import course_notebooks
+from course_utils.runner import NOTEBOOK_PARAMETERS, course_notebooks
 
 NOTEBOOKS = course_notebooks()
-PARAMETERS = ["backend", "profile", "model_size", "epochs", "batch_size", "max_examples", "sequence_length", "seed"]
 
 
 def _load(path: Path) -> dict:
@@ -36,7 +35,7 @@ def test_notebook_has_one_parameters_cell_and_one_setup_call(path):
     tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1
     assigned = [node.targets[0].id for node in ast.parse("".join(tagged[0]["source"])).body]
-    assert assigned == PARAMETERS
+    assert assigned == list(NOTEBOOK_PARAMETERS)
     source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     assert source.count("course_utils.setup(") == 1
     assert f"level={int(path.name[:2])}" in source

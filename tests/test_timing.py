@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from conftest import run_python
 
-from course_utils.config import PROGRESS_FILE_ENV, resolve_params
+from course_utils.config import resolve_params
+from course_utils.environment import COURSE_PROGRESS_FILE
 from course_utils.results import comparison_table, save_results
 from course_utils.runtime import CourseConfig
 from course_utils.timing import EpochTimer
@@ -47,7 +48,7 @@ def test_step_time_is_the_training_step_alone():
 
 
 def test_batch_run_prints_one_line_per_epoch_and_writes_progress(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv(PROGRESS_FILE_ENV, str(tmp_path / "progress.json"))
+    monkeypatch.setenv(COURSE_PROGRESS_FILE, str(tmp_path / "progress.json"))
     fit_with(EpochTimer())
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"]
@@ -58,7 +59,7 @@ def test_batch_run_prints_one_line_per_epoch_and_writes_progress(tmp_path, monke
 
 
 def test_interactive_run_keeps_keras_progress_bar(monkeypatch, capsys):
-    monkeypatch.delenv(PROGRESS_FILE_ENV, raising=False)
+    monkeypatch.delenv(COURSE_PROGRESS_FILE, raising=False)
     fit_with(EpochTimer())
     out = capsys.readouterr().out
     assert "Epoch 1/2" in out and "5/5" in out
@@ -81,9 +82,9 @@ def test_tensorflow_on_cpu_records_that_xla_was_off():
 
 @pytest.fixture
 def config(tmp_path):
-    return CourseConfig(params=resolve_params(6, profile="full"), cache_dir=tmp_path, results_dir=tmp_path, jit_compile="auto",
-                        mixed_precision=False, data_root=tmp_path, devices=[],
-                        data_provenance="IMDB directory from COURSE_IMDB_DIR, unverified (/data/aclImdb)")
+    return CourseConfig.from_params(resolve_params(6, profile="full"), cache_dir=tmp_path, results_dir=tmp_path,
+                                    jit_compile="auto", mixed_precision=False, data_root=tmp_path, devices=[],
+                                    data_provenance="IMDB directory from COURSE_IMDB_DIR, unverified (/data/aclImdb)")
 
 
 def test_saved_results_put_the_test_accuracy_beside_the_guides(config, capsys):
@@ -104,7 +105,7 @@ def test_saved_results_put_the_test_accuracy_beside_the_guides(config, capsys):
 
 
 def test_evaluate_verbosity_is_one_line_in_batch_runs_only(config, tmp_path, monkeypatch):
-    monkeypatch.delenv(PROGRESS_FILE_ENV, raising=False)
+    monkeypatch.delenv(COURSE_PROGRESS_FILE, raising=False)
     assert config.verbose == "auto"
-    monkeypatch.setenv(PROGRESS_FILE_ENV, str(tmp_path / "progress.json"))
+    monkeypatch.setenv(COURSE_PROGRESS_FILE, str(tmp_path / "progress.json"))
     assert config.verbose == 2
