@@ -16,32 +16,45 @@ import time
 
 import numpy as np
 
-SHAPES = {
-    # bert_tiny as in the guide: vocabulary 30,522, 2 layers, hidden 128, sequence 512, batch 16
-    "guide": dict(vocabulary=30522, layers=2, hidden=128, heads=2, ffn=512, sequence=512, batch=16),
-    # the smoke profile's tiny model and lengths
-    "smoke": dict(vocabulary=256, layers=2, hidden=32, heads=2, ffn=64, sequence=64, batch=16),
-}
+from course_utils.config import ARCHITECTURES, DEFAULTS, GUIDE_VOCABULARY_SIZE, LEVEL_SETTINGS, resolve_params
+from course_utils.presets import BACKBONE_SETTINGS
+
+# shape: the profile whose model, level settings and sequence length are measured (`guide`: bert_tiny as in
+# the guide, vocabulary 30,522, sequence 512, batch 16; `smoke`: the smoke profile's tiny model and lengths)
+SHAPES = {"guide": "full", "smoke": "smoke"}
+
+
+def bert_shape(profile: str, model_size: str = "tiny") -> dict:
+    """A BERT at a profile's architecture (keras-hub's vocabulary in `full`, the smoke presets' bound in
+    `smoke`), level 2's sequence length, the course's batch size."""
+    vocabulary = GUIDE_VOCABULARY_SIZE if profile == "full" else BACKBONE_SETTINGS["vocabulary"]["size"]
+    return {"profile": profile, "model_size": model_size, "batch": DEFAULTS["batch_size"],
+            "sequence": LEVEL_SETTINGS[2][profile]["sequence_length"],
+            "backbone": dict(vocabulary_size=vocabulary, **ARCHITECTURES[profile][model_size])}
 
 
 def build(level: int, shape: dict):
-    """The level's trainable model at this shape, with random weights, and a batch for it."""
+    """The level's trainable model at this shape and the level's settings, with random weights, and a batch."""
     import keras
     import keras_hub
 
+    from course_utils.preset_build import masked_lm_model
+
     rng = np.random.default_rng(0)
     n, length = shape["batch"], shape["sequence"]
-    token_ids = rng.integers(5, shape["vocabulary"], size=(n, length)).astype("int32")
+    settings = resolve_params(level, backend=keras.backend.backend(), profile=shape["profile"],
+                              model_size=shape["model_size"], sequence_length=length).level_settings
+    vocabulary = settings.vocabulary_size if level == 6 else shape["backbone"]["vocabulary_size"]
+    token_ids = rng.integers(5, vocabulary, size=(n, length)).astype("int32")
     bert = dict(token_ids=token_ids, segment_ids=np.zeros_like(token_ids), padding_mask=np.ones_like(token_ids))
     labels = rng.integers(0, 2, size=(n,)).astype("int32")
     if level == 6:
         inputs = keras.Input(shape=(None,), dtype="int32")
-        x = keras_hub.layers.TokenAndPositionEmbedding(shape["vocabulary"], length, 64)(inputs)
-        x = keras_hub.layers.TransformerEncoder(num_heads=2, intermediate_dim=128, dropout=0.1)(x)
+        x = keras_hub.layers.TokenAndPositionEmbedding(vocabulary, length, settings.embedding_dim)(inputs)
+        x = keras_hub.layers.TransformerEncoder(num_heads=settings.encoder_heads,
+                                                intermediate_dim=settings.encoder_intermediate_dim, dropout=0.1)(x)
         return keras.Model(inputs, keras.layers.Dense(2)(x[:, 0, :])), token_ids, labels
-    backbone = keras_hub.models.BertBackbone(vocabulary_size=shape["vocabulary"], num_layers=shape["layers"],
-                                             num_heads=shape["heads"], hidden_dim=shape["hidden"],
-                                             intermediate_dim=shape["ffn"])
+    backbone = keras_hub.models.BertBackbone(**shape["backbone"])
     if level in (2, 3):
         model = keras_hub.models.BertTextClassifier(backbone, num_classes=2, preprocessor=None)
         return model, bert, labels
@@ -49,19 +62,16 @@ def build(level: int, shape: dict):
         backbone.trainable = False
         sequence = backbone(backbone.input)["sequence_output"]
         for _ in range(2):
-            sequence = keras_hub.layers.TransformerEncoder(num_heads=2, intermediate_dim=512, dropout=0.1)(sequence)
+            sequence = keras_hub.layers.TransformerEncoder(num_heads=settings.encoder_heads,
+                                                           intermediate_dim=settings.encoder_intermediate_dim,
+                                                           dropout=0.1)(sequence)
         outputs = keras.layers.Dense(2)(sequence[:, backbone.cls_token_index, :])
         return keras.Model(backbone.input, outputs), bert, labels
-    # level 5: masked LM on 64 (guide) or 16 (smoke) positions
-    masks = min(64, length // 4)
-    inputs = {k: keras.Input(shape=(None,), dtype="int32", name=k)
-              for k in ("token_ids", "segment_ids", "padding_mask", "mask_positions")}
-    sequence = backbone({k: inputs[k] for k in ("token_ids", "segment_ids", "padding_mask")})["sequence_output"]
-    outputs = keras_hub.layers.MaskedLMHead(token_embedding=backbone.token_embedding)(
-        sequence, mask_positions=inputs["mask_positions"])
+    # level 5: masked LM on the level's mask_selection_length positions (64 guide, 16 smoke)
+    masks = settings.mask_selection_length
     positions = np.sort(rng.choice(np.arange(1, length), size=(n, masks)), axis=1).astype("int32")
-    mlm_labels = rng.integers(5, shape["vocabulary"], size=(n, masks)).astype("int32")
-    return keras.Model(inputs, outputs), {**bert, "mask_positions": positions}, mlm_labels
+    mlm_labels = rng.integers(5, vocabulary, size=(n, masks)).astype("int32")
+    return masked_lm_model(backbone), {**bert, "mask_positions": positions}, mlm_labels
 
 
 def compiled(level: int, shape: dict, jit_compile, policy: str):
@@ -118,7 +128,7 @@ def main() -> None:
     parser.add_argument("--sequence", type=int, help="override the shape's sequence length")
     parser.add_argument("--pairs", type=int, default=8, help="timed (course, guide) step pairs")
     args = parser.parse_args()
-    shape = dict(SHAPES[args.shape], name=args.shape)
+    shape = dict(bert_shape(SHAPES[args.shape]), name=args.shape)
     if args.sequence:
         shape.update(sequence=args.sequence, name=f"{args.shape}, sequence {args.sequence}")
     for level in args.levels:

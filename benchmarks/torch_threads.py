@@ -23,14 +23,15 @@ import random
 import statistics
 import time
 
-SHAPES = {
+from step_time import bert_shape  # benchmarks/ is on sys.path when this file runs
+
+SHAPES = {  # shape: (profile, model size)
     # bert_tiny and bert_small as keras-hub ships them, at the guide's sequence 512, batch 16
-    "guide": {"vocabulary": 30522, "layers": 2, "hidden": 128, "heads": 2, "ffn": 512, "sequence": 512},
-    "guide-small": {"vocabulary": 30522, "layers": 4, "hidden": 512, "heads": 8, "ffn": 2048, "sequence": 512},
+    "guide": ("full", "tiny"),
+    "guide-small": ("full", "small"),
     # the smoke profile's tiny model and length
-    "smoke": {"vocabulary": 256, "layers": 2, "hidden": 32, "heads": 2, "ffn": 64, "sequence": 64},
+    "smoke": ("smoke", "tiny"),
 }
-BATCH = 16
 
 
 def _datasets(shape: dict, reviews: int):
@@ -48,7 +49,7 @@ def _datasets(shape: dict, reviews: int):
     tokenizer = keras_hub.models.BertTokenizer(vocabulary=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words],
                                                lowercase=True)
     preprocessor = keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=shape["sequence"])
-    strings = tf.data.Dataset.from_tensor_slices((texts, labels)).batch(BATCH)
+    strings = tf.data.Dataset.from_tensor_slices((texts, labels)).batch(shape["batch"])
     raw = strings.map(lambda x, y: (preprocessor(x), y), tf.data.AUTOTUNE).repeat().prefetch(tf.data.AUTOTUNE)
     cached = strings.map(lambda x, y: (preprocessor(x), y), tf.data.AUTOTUNE).cache()
     for _ in cached:  # fill the cache once, as epoch 1 does
@@ -60,9 +61,8 @@ def _model(shape: dict, vocabulary_size: int):
     import keras
     import keras_hub
 
-    backbone = keras_hub.models.BertBackbone(vocabulary_size=max(shape["vocabulary"], vocabulary_size), num_layers=shape["layers"],
-                                             num_heads=shape["heads"], hidden_dim=shape["hidden"],
-                                             intermediate_dim=shape["ffn"])
+    backbone = keras_hub.models.BertBackbone(**{**shape["backbone"], "vocabulary_size": max(
+        shape["backbone"]["vocabulary_size"], vocabulary_size)})
     model = keras_hub.models.BertTextClassifier(backbone, num_classes=2, preprocessor=None)
     model.compile(optimizer=keras.optimizers.AdamW(5e-5), jit_compile=False,
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
@@ -101,9 +101,9 @@ def main() -> None:
     args = parser.parse_args()
     import torch
 
-    shape = SHAPES[args.shape]
+    shape = bert_shape(*SHAPES[args.shape])
     threads = args.threads or list(range(1, (os.cpu_count() or 2) + 1))
-    raw, cached, vocabulary_size = _datasets(shape, reviews=BATCH * (args.steps + 2) * 4)
+    raw, cached, vocabulary_size = _datasets(shape, reviews=shape["batch"] * (args.steps + 2) * 4)
     model = _model(shape, vocabulary_size)
     for situation, dataset in (("cached", cached), ("raw", raw)):
         intervals = {count: [] for count in threads}

@@ -49,6 +49,20 @@ def mlm_masks(token_ids, rng, selection_rate: float, selection_length: int, mask
     return {"token_ids": masked, "mask_positions": positions, "mask_ids": mask_ids, "mask_weights": weights}
 
 
+def masked_lm_model(backbone):
+    """A BERT backbone with keras-hub's MaskedLMHead on its token embedding: inputs token_ids, segment_ids,
+    padding_mask and mask_positions; outputs the logits at the masked positions."""
+    import keras
+    import keras_hub
+
+    inputs = {name: keras.Input(shape=(None,), dtype="int32", name=name)
+              for name in ("token_ids", "segment_ids", "padding_mask", "mask_positions")}
+    sequence = backbone({k: inputs[k] for k in ("token_ids", "segment_ids", "padding_mask")})["sequence_output"]
+    outputs = keras_hub.layers.MaskedLMHead(token_embedding=backbone.token_embedding)(
+        sequence, mask_positions=inputs["mask_positions"])
+    return keras.Model(inputs, outputs)
+
+
 def _read_texts(corpus: Path, splits) -> list[str]:
     return [path.read_text(encoding="utf-8") for split in splits for path in sorted((corpus / split).glob("*/*.txt"))]
 
@@ -88,12 +102,7 @@ def build_backbone(out: Path, recipe: dict, corpus: Path) -> None:
     preprocessor = keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=train["sequence_length"])
     features = _preprocess(preprocessor, texts)
 
-    inputs = {name: keras.Input(shape=(None,), dtype="int32", name=name)
-              for name in ("token_ids", "segment_ids", "padding_mask", "mask_positions")}
-    sequence = backbone({k: inputs[k] for k in ("token_ids", "segment_ids", "padding_mask")})["sequence_output"]
-    outputs = keras_hub.layers.MaskedLMHead(token_embedding=backbone.token_embedding)(
-        sequence, mask_positions=inputs["mask_positions"])
-    model = keras.Model(inputs, outputs)
+    model = masked_lm_model(backbone)
     model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   optimizer=keras.optimizers.AdamW(train["learning_rate"]),
                   weighted_metrics=["sparse_categorical_accuracy"])
