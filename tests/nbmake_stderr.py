@@ -1,11 +1,21 @@
-"""pytest plugin: nbmake also fails a notebook that writes to stderr (`pytest -p tests.nbmake_stderr --nbmake`).
+"""pytest plugin: nbmake also fails a notebook that writes to stderr, or whose smoke figures are wrong
+(`pytest -p tests.nbmake_stderr --nbmake`).
 
 JupyterLab shows every stderr stream as a red block that a learner cannot tell from an
 error, so a committed notebook must write none: a stderr block fails the run like an
-exception does. nbmake has no hook for this; the plugin wraps its `NotebookRun`.
+exception does. A smoke run's levelN_results.json must also pass tests/figures.py, so the
+as-committed runs check what each level teaches (no separate papermill run repeats them).
+nbmake has no hook for this; the plugin wraps its `NotebookRun`.
 """
 
 from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
 
 
 def stderr_blocks(notebook) -> list[tuple[int, str]]:
@@ -19,6 +29,22 @@ def stderr_blocks(notebook) -> list[tuple[int, str]]:
     ]
 
 
+def figure_problems(notebook: Path, since: float) -> list[str]:
+    """tests/figures.py's checks of the results this run wrote (smoke runs; other profiles are not judged)."""
+    named = re.match(r"0([1-6])_", notebook.name)
+    if not named:  # not a level's notebook
+        return []
+    results_dir = Path(os.environ.get("COURSE_RESULTS_DIR") or notebook.parent / "results")
+    level = int(named.group(1))
+    path = results_dir / f"level{level}_results.json"
+    if not path.is_file() or path.stat().st_mtime < since:
+        return [f"{path} was not written by this run"]
+    from tests.figures import problems  # loaded as `-p tests.nbmake_stderr`, so `tests` is importable
+
+    results = json.loads(path.read_text(encoding="utf-8"))
+    return problems(level, results) if results["params"]["profile"] == "smoke" else []
+
+
 def pytest_configure(config):
     if not config.getoption("nbmake", default=False):
         return
@@ -27,7 +53,12 @@ def pytest_configure(config):
 
     class StderrFailingRun(pytest_items.NotebookRun):
         def execute(self):
+            started = time.time()
             result = super().execute()
+            wrong = figure_problems(Path(self.filename), started) if result.error is None else []
+            if wrong:
+                summary = f"{Path(self.filename).name}: " + "; ".join(wrong)
+                result.error = NotebookError(summary=summary, trace=summary, failing_cell_index=0)
             blocks = stderr_blocks(result.nb)
             if result.error is None and blocks:
                 index, first = blocks[0]

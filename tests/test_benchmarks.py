@@ -26,6 +26,7 @@ def test_training_settings_per_backend_and_device():
     assert training_settings("tensorflow", gpu=True) == ("auto", "mixed_float16")
 
 
+@pytest.mark.slow
 def test_step_time_prints_a_paired_row_with_the_course_settings():
     result = subprocess.run([sys.executable, "benchmarks/step_time.py", "--shape", "smoke", "--levels", "6",
                              "--pairs", "3"], capture_output=True, text=True, cwd=ROOT, timeout=300)

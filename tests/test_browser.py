@@ -4,9 +4,10 @@
 jax backend, one JupyterLab started from the course's environment the way `make lab` does,
 Debian's chromium (`apt-get install chromium fonts-noto-cjk`). A notebook fails on any
 traceback or stderr block, on a missing or broken figure, when its Korean text is absent
-or drawn without a CJK font, and on an output wider than the output area (model summaries)
-in a 1280-pixel window with the file browser open. One screenshot per notebook, and a JSON
-summary, are kept under tests/artifacts/browser/ (gitignored).
+or drawn without a CJK font, on an output wider than the output area (model summaries)
+in a 1280-pixel window with the file browser open, and when the level's results miss what
+tests/figures.py expects (the jax counterpart of nbmake's tensorflow and torch runs). One
+screenshot per notebook, and a JSON summary, are kept under tests/artifacts/browser/ (gitignored).
 """
 
 import json
@@ -18,6 +19,7 @@ import pytest
 
 from browser_lab import CHROMIUM, run_all_cells, running_lab, screenshot
 from conftest import ROOT
+from figures import check_results_file
 from course_utils.runner import course_notebooks
 
 pytestmark = pytest.mark.browser
@@ -76,3 +78,5 @@ def test_notebook_runs_clean_in_jupyterlab(notebook: Path, lab, browser, summary
     assert run.hangul_characters > 100, f"only {run.hangul_characters} Hangul characters on the page"
     assert any("CJK" in font for font in run.hangul_fonts), f"Korean heading drawn with {run.hangul_fonts}"
     assert not run.wide_outputs, f"outputs wider than the output area at {VIEWPORT['width']} px: {run.wide_outputs}"
+    # The jax run as committed: its figures, as nbmake checks them on tensorflow and torch.
+    assert not (wrong := check_results_file(int(notebook.name[:2]), lab.root / "notebooks" / "results")), wrong

@@ -89,6 +89,7 @@ def test_setup_refuses_a_keras_already_imported_with_another_backend():
     assert "ERR backend='torch' was asked for but keras is already imported with backend='jax'" in result.stdout, result.stderr
 
 
+@pytest.mark.slow
 def test_setup_sets_backend_and_per_backend_training_settings():
     code = (
         "import course_utils\n"

@@ -1,5 +1,6 @@
 """Data-parallel training on two virtual jax CPU devices: batches split, same figures as one device."""
 
+import pytest
 import json
 
 from conftest import run_python
@@ -33,6 +34,7 @@ def _run(parallel: bool) -> dict:
     return json.loads(result.stdout.split("RESULT", 1)[1])
 
 
+@pytest.mark.slow
 def test_data_parallel_splits_batches_over_both_devices_and_trains_the_same():
     single, parallel = _run(False), _run(True)
     assert single["devices"] == parallel["devices"] == 2
@@ -43,6 +45,7 @@ def test_data_parallel_splits_batches_over_both_devices_and_trains_the_same():
     assert parallel["loss"][-1] < parallel["loss"][0]
 
 
+@pytest.mark.slow
 def test_data_parallel_on_another_backend_says_what_it_does():
     result = run_python(
         "import course_utils\n"
@@ -54,6 +57,7 @@ def test_data_parallel_on_another_backend_says_what_it_does():
     assert "DEVICES 0" in result.stdout
 
 
+@pytest.mark.slow
 def test_level6_notebook_trains_to_the_same_figures_data_parallel(tmp_path, monkeypatch):
     import papermill
 
@@ -68,7 +72,8 @@ def test_level6_notebook_trains_to_the_same_figures_data_parallel(tmp_path, monk
         monkeypatch.setenv("COURSE_DATA_PARALLEL", parallel)
         monkeypatch.setenv("COURSE_RESULTS_DIR", str(out))
         papermill.execute_notebook(str(notebook), str(out / notebook.name), cwd=str(out), progress_bar=False,
-                                   parameters={"backend": "jax", "profile": "smoke", "epochs": 2})
+                                   parameters={"backend": "jax", "profile": "smoke", "epochs": 2,
+                                               "max_examples": 320})  # 16 + 4 even batches an epoch
         histories[parallel] = json.loads((out / "level6_results.json").read_text())["history"]
     for key in ("loss", "val_loss", "val_sparse_categorical_accuracy"):
         for one, two in zip(histories["0"][key], histories["1"][key]):

@@ -1,5 +1,7 @@
-"""The nbmake pass of `make test` fails a notebook that writes to stderr, and only such a notebook."""
+"""The nbmake pass of `make test` fails a notebook that writes to stderr or gets its level's figures wrong."""
 
+import pytest
+import os
 import subprocess
 import sys
 
@@ -24,6 +26,7 @@ def test_stderr_blocks_lists_only_stderr_streams():
     assert stderr_blocks(notebook) == [(2, "noise\n")]
 
 
+@pytest.mark.slow
 def test_nbmake_with_the_plugin_fails_on_stderr_and_passes_clean_notebooks(tmp_path):
     clean = _notebook(tmp_path / "clean.ipynb", "print('hello')", "import warnings")
     noisy = _notebook(tmp_path / "noisy.ipynb", "print('hello')", "import sys; print('oops', file=sys.stderr)")
@@ -36,3 +39,33 @@ def test_nbmake_with_the_plugin_fails_on_stderr_and_passes_clean_notebooks(tmp_p
     assert "1 failed, 1 passed" in result.stdout
     assert "noisy.ipynb::noisy.ipynb" in result.stdout and "clean.ipynb::" not in result.stdout
     assert "1 stderr block(s); first in cell 1: oops" in result.stdout
+
+
+WRITE_RESULTS = """
+import json, os, pathlib
+results = {"synthetic_data": True, "params": {"profile": "smoke", "epochs": 2}, "settings": {},
+           "history": {"loss": [0.7, 0.6], "val_sparse_categorical_accuracy": [0.5, %s]},
+           "figures": {"backbone_unchanged": True, "trainable_params": 10, "total_params": 100}}
+pathlib.Path(os.environ["COURSE_RESULTS_DIR"], "level4_results.json").write_text(json.dumps(results))
+"""
+
+
+@pytest.mark.slow
+def test_nbmake_with_the_plugin_checks_the_figures_a_level_notebook_writes(tmp_path):
+    """A level's notebook (named like one) must write results that pass tests/figures.py in this run."""
+    (tmp_path / "good").mkdir(), (tmp_path / "bad").mkdir(), (tmp_path / "silent").mkdir()
+    runs = {name: _notebook(tmp_path / name / "04_stand_in.ipynb", source)
+            for name, source in [("good", WRITE_RESULTS % 0.8), ("bad", WRITE_RESULTS % 0.5),
+                                 ("silent", "print('no results')")]}
+    outcomes = {}
+    for name, notebook in runs.items():
+        results = tmp_path / name / "results"
+        results.mkdir()
+        outcomes[name] = subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "tests.nbmake_stderr", "-p", "no:cacheprovider", "--nbmake",
+             "-q", "--rootdir", str(tmp_path), str(notebook)],
+            capture_output=True, text=True, cwd=ROOT, timeout=300, env={**os.environ, "COURSE_RESULTS_DIR": str(results)},
+        )
+    assert outcomes["good"].returncode == 0, outcomes["good"].stdout
+    assert outcomes["bad"].returncode == 1 and "validation accuracy 0.500 < 0.7" in outcomes["bad"].stdout
+    assert outcomes["silent"].returncode == 1 and "was not written by this run" in outcomes["silent"].stdout

@@ -55,6 +55,7 @@ def test_empty_dataset_gives_empty_lists():
     assert predictions_on(_length_model(), empty, preprocess=_length_feature) == ([], [], [])
 
 
+@pytest.mark.slow
 def test_a_task_with_its_own_preprocessor_predicts_the_texts_it_returns(cache_dir):
     """The level 1 and 2 path: a keras-hub classifier gets raw strings."""
     classifier = keras_hub.models.BertTextClassifier.from_preset(str(smoke_classifier(cache_dir)))

@@ -209,6 +209,7 @@ def test_unwritable_cache_directory_gives_a_clear_error(tmp_path):
     assert "ERR cache directory" in result.stdout and "\n" not in result.stdout.strip()
 
 
+@pytest.mark.slow
 def test_full_profile_without_network_fails_within_seconds_naming_what_and_how(tmp_path):
     started = time.monotonic()
     result = run_python(

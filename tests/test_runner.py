@@ -79,6 +79,7 @@ def test_failing_run_names_the_cell_as_the_learner_sees_it(tmp_path):
     assert "0 of 1 runs ok (1 failed)" in (root / "summary.md").read_text()
 
 
+@pytest.mark.slow
 def test_timeout_keeps_the_partial_output_and_leaves_no_kernel(tmp_path):
     notebook = stand_in(tmp_path / "06_stand_in.ipynb",
                         "import os, time\nprint('kernel', os.getpid(), flush=True)", "time.sleep(600)")
@@ -96,9 +97,10 @@ def test_timeout_keeps_the_partial_output_and_leaves_no_kernel(tmp_path):
     assert rows(root)[0]["status"] == "timeout"
 
 
+@pytest.mark.slow
 def test_small_grid_keeps_notebooks_and_writes_the_report(tmp_path):
     root, runs = run_grid([LEVEL1, LEVEL6], ["jax"], ["tiny"], "smoke", workers=2, root=tmp_path / "run",
-                          extra_parameters={"epochs": 2})
+                          extra_parameters={"epochs": 2, "max_examples": 80})
     assert [r.status for r in runs] == ["ok", "ok"], [r.error for r in runs]
     for run in runs:
         assert (run.directory / run.notebook.name).is_file()
@@ -141,6 +143,7 @@ def _alive(process: psutil.Process) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_the_grid_and_still_writes_the_report(tmp_path):
     """Ctrl-C while the first of two notebooks runs (one worker): the second never starts."""
     command = [sys.executable, "-m", "course_utils", "run", "--notebooks", str(LEVEL6), str(LEVEL1),
@@ -179,6 +182,7 @@ def test_command_line_timeout_is_honoured_and_exits_non_zero(tmp_path):
     assert "timeout 1 s per notebook" in (tmp_path / "summary.md").read_text()
 
 
+@pytest.mark.slow
 def test_make_run_passes_sizes_and_parameters_to_the_notebooks(tmp_path):
     out = tmp_path / "run"
     result = subprocess.run(
@@ -194,8 +198,9 @@ def test_make_run_passes_sizes_and_parameters_to_the_notebooks(tmp_path):
     assert "timeout 900 s per notebook" in summary and "batch_size=8" in summary and "max_examples=60" in summary
 
 
+@pytest.mark.slow
 def test_parallel_stress_run_repeated_has_no_kernel_start_races(tmp_path):
     for attempt in range(2):
         _, runs = run_grid([LEVEL1], ["jax", "tensorflow", "torch"], ["tiny"], "smoke", workers=3,
-                           root=tmp_path / f"attempt{attempt}")
+                           root=tmp_path / f"attempt{attempt}", extra_parameters={"max_examples": 40})
         assert [r.status for r in runs] == ["ok"] * 3, [r.error for r in runs]

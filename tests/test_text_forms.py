@@ -13,7 +13,6 @@ from jupytext.paired_paths import paired_paths
 
 from course_utils.runner import course_notebooks
 
-pytestmark = pytest.mark.fast
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = course_notebooks()

@@ -65,6 +65,7 @@ def test_interactive_run_keeps_keras_progress_bar(monkeypatch, capsys):
     assert "Epoch 1/2" in out and "5/5" in out
 
 
+@pytest.mark.slow
 def test_tensorflow_on_cpu_records_that_xla_was_off():
     result = run_python(
         "import keras, numpy as np, tensorflow as tf\n"
