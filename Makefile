@@ -23,7 +23,7 @@ COMMA := ,
 # One cache for every target: corpora and presets are built once and shared.
 export COURSE_CACHE_DIR ?= $(CURDIR)/.cache/course
 
-.PHONY: setup prepare run test test-paths test-browser system-packages bench lab sync-text clean
+.PHONY: setup prepare run lint format test test-fast test-notebooks test-learners test-determinism test-paths test-browser system-packages bench lab sync-text clean
 
 ## GPU=1 (NVIDIA, Linux) adds the `gpu` extra: jax[cuda12] and tensorflow[and-cuda].
 GPU ?=
@@ -51,20 +51,51 @@ run: setup $(if $(filter full,$(or $(PROFILE),$(COURSE_PROFILE))),,prepare)
 	  $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(foreach param,$(PARAMS),--param $(param)) \
 	  $(if $(NOTEBOOKS),--notebooks $(NOTEBOOKS)) $(if $(OUT),--out $(OUT))
 
-## The whole test suite, as CI runs it: unit and papermill tests; nbmake runs every notebook as
-## committed, in the smoke profile, on tensorflow and torch (one results folder, so each also runs
-## twice in a row in one environment; a notebook that writes to stderr fails like one that raises,
-## tests/nbmake_stderr.py); the learners' paths (Colab stand-in, full-profile rehearsal); and the
-## browser test, which runs all six as committed on jax in JupyterLab (so nbmake skips jax).
-test: setup system-packages
-	$(PY) -m pytest -n $(WORKERS) -m 'not browser and not learner_paths' tests
+## The whole test suite, as CI runs it. Every notebook execution and what it checks:
+## - as committed, smoke: jax in the browser test, tensorflow and torch under nbmake (one results
+##   folder, so each also runs twice in a row in one environment); each fails on an error, on any
+##   stderr output (tests/nbmake_stderr.py), and on figures that miss tests/figures.py (level 4's
+##   frozen backbone must reach 0.70 validation accuracy, and so on);
+## - papermill with parameters (tests/test_notebooks.py, levels 3 and 5), the data-parallel run of
+##   level 6, the runner's grids (tests/test_runner.py), and the learners' paths (Colab stand-in,
+##   the full-profile rehearsal of all six).
+## Two streams share the two cores (their lines interleave): the unit, papermill and nbmake passes
+## after `prepare`, and the learners' paths after the determinism test. `prepare` and that test
+## each build the smoke presets single-threaded, side by side.
+test: setup system-packages lint
+	$(MAKE) -j2 --output-sync=line test-notebooks test-learners
+
+## Stream one: unit and papermill tests, then nbmake on each backend in NBMAKE_BACKENDS.
+test-notebooks: prepare
+	$(PY) -m pytest -n $(WORKERS) -m 'not browser and not learner_paths' --ignore=tests/test_determinism.py tests
 	results=$$(mktemp -d); for backend in $(NBMAKE_BACKENDS); do \
 	  echo "== nbmake, $$backend backend"; \
 	  COURSE_RESULTS_DIR=$$results KERAS_BACKEND=$$backend COURSE_PROFILE=smoke \
 	    $(PY) -m pytest -p tests.nbmake_stderr -n $(WORKERS) --nbmake --nbmake-timeout=600 notebooks || exit 1; \
 	done
-	$(MAKE) test-paths
+
+## Stream two: the fresh-cache determinism test, then the browser test and the learners' paths.
+test-learners: test-determinism
 	$(MAKE) test-browser
+	$(MAKE) test-paths
+
+## The edit-test loop (about a minute): every test not marked slow, browser or learner_paths. No
+## notebook runs, no preset builds, nothing trained beyond a few steps.
+test-fast: setup lint
+	$(PY) -m pytest -n $(WORKERS) -m 'not slow and not browser and not learner_paths' tests
+
+## ruff's linter and formatter check, configured in pyproject.toml; `make format` applies their fixes.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## Smoke presets are bit-identical from a fresh cache, and building them leaves a run's random state alone.
+test-determinism: setup
+	$(PY) -m pytest -p no:xdist tests/test_determinism.py
 
 ## The browser test's system packages: Debian's chromium (Playwright's own browser download cannot
 ## work offline) and a Hangul font. Installed with apt-get when missing and run as root.
