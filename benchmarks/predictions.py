@@ -49,11 +49,13 @@ def measure(backend: str) -> list[dict]:
     from course_utils.results import predictions_on
 
     def reviews():
-        return keras.utils.text_dataset_from_directory(cfg.test_dir, batch_size=cfg.batch_size, seed=cfg.seed,
-                                                       verbose=False)
+        return keras.utils.text_dataset_from_directory(
+            cfg.test_dir, batch_size=cfg.batch_size, seed=cfg.seed, verbose=False
+        )
 
     preprocessor = keras_hub.models.BertTextClassifierPreprocessor.from_preset(
-        cfg.backbone_preset, sequence_length=cfg.sequence_length)
+        cfg.backbone_preset, sequence_length=cfg.sequence_length
+    )
     paths = {}
     task = keras_hub.models.BertTextClassifier.from_preset(cfg.backbone_preset, num_classes=2)
     task.preprocessor.sequence_length = cfg.sequence_length
@@ -62,19 +64,34 @@ def measure(backend: str) -> list[dict]:
     paths["preprocess"] = (bare, preprocessor, lambda: reviews().map(preprocessor, tf.data.AUTOTUNE))
     rows = []
     for name, (model, preprocess, evaluated) in paths.items():
-        model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                      metrics=["sparse_categorical_accuracy"], jit_compile=cfg.jit_compile)
+        model.compile(
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["sparse_categorical_accuracy"],
+            jit_compile=cfg.jit_compile,
+        )
         pairs = []
         for _ in range(1 + WARM_PAIRS):  # the first pair is cold
-            evaluate_s = _seconds(lambda: model.evaluate(evaluated(), verbose=0))
-            predictions_s = _seconds(lambda: predictions_on(model, reviews(), preprocess=preprocess, limit=None))
+            evaluate_s = _seconds(lambda model=model, evaluated=evaluated: model.evaluate(evaluated(), verbose=0))
+            predictions_s = _seconds(
+                lambda model=model, preprocess=preprocess: predictions_on(
+                    model, reviews(), preprocess=preprocess, limit=None
+                )
+            )
             pairs.append((evaluate_s, predictions_s))
         warm_ratios = sorted(p / e for e, p in pairs[1:])
-        rows.append({"backend": backend, "path": name, "reviews": sum(1 for _ in reviews().unbatch()),
-                     "evaluate_s_cold": pairs[0][0], "predictions_on_s_cold": pairs[0][1],
-                     "ratio_cold": pairs[0][1] / pairs[0][0], "evaluate_s_warm": [e for e, _ in pairs[1:]],
-                     "predictions_on_s_warm": [p for _, p in pairs[1:]],
-                     "ratio_warm": warm_ratios[len(warm_ratios) // 2]})
+        rows.append(
+            {
+                "backend": backend,
+                "path": name,
+                "reviews": sum(1 for _ in reviews().unbatch()),
+                "evaluate_s_cold": pairs[0][0],
+                "predictions_on_s_cold": pairs[0][1],
+                "ratio_cold": pairs[0][1] / pairs[0][0],
+                "evaluate_s_warm": [e for e, _ in pairs[1:]],
+                "predictions_on_s_warm": [p for _, p in pairs[1:]],
+                "ratio_warm": warm_ratios[len(warm_ratios) // 2],
+            }
+        )
     return rows
 
 
@@ -88,19 +105,29 @@ def main() -> None:
         return
     rows = []
     for backend in BACKENDS:
-        result = subprocess.run([sys.executable, __file__, "--backend", backend], capture_output=True, text=True,
-                                cwd=ROOT, env={**os.environ, "KERAS_BACKEND": backend}, timeout=1800)
+        result = subprocess.run(
+            [sys.executable, __file__, "--backend", backend],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "KERAS_BACKEND": backend},
+            timeout=1800,
+        )
         if result.returncode:
             sys.exit(f"{backend} failed:\n{result.stderr[-3000:]}")
         for line in result.stdout.splitlines():
             if line.startswith("{"):
                 print(line, flush=True)
                 rows.append(json.loads(line))
-    print(f"\n{'backend':<11}{'path':<11}{'reviews':>8}{'evaluate s cold':>17}{'predictions_on s cold':>23}"
-          f"{'ratio cold':>12}{'ratio warm':>12}")
+    print(
+        f"\n{'backend':<11}{'path':<11}{'reviews':>8}{'evaluate s cold':>17}{'predictions_on s cold':>23}"
+        f"{'ratio cold':>12}{'ratio warm':>12}"
+    )
     for r in rows:
-        print(f"{r['backend']:<11}{r['path']:<11}{r['reviews']:>8}{r['evaluate_s_cold']:>17.2f}"
-              f"{r['predictions_on_s_cold']:>23.2f}{r['ratio_cold']:>12.2f}{r['ratio_warm']:>12.2f}")
+        print(
+            f"{r['backend']:<11}{r['path']:<11}{r['reviews']:>8}{r['evaluate_s_cold']:>17.2f}"
+            f"{r['predictions_on_s_cold']:>23.2f}{r['ratio_cold']:>12.2f}{r['ratio_warm']:>12.2f}"
+        )
     worst = max(max(r["ratio_cold"], r["ratio_warm"]) for r in rows)
     print(f"\nworst ratio {worst:.2f}: {'meets' if worst <= TARGET else 'MISSES'} the target of {TARGET}")
 

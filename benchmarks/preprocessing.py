@@ -29,7 +29,9 @@ def main() -> None:
     rng = random.Random(0)
     texts = [synthetic.review(rng, i % 2, length=(10, 40)) for i in range(COUNT)]
     preset = smoke_backbone(default_cache_dir(), "tiny")
-    preprocessor = keras_hub.models.BertTextClassifierPreprocessor.from_preset(str(preset), sequence_length=SEQUENCE_LENGTH)
+    preprocessor = keras_hub.models.BertTextClassifierPreprocessor.from_preset(
+        str(preset), sequence_length=SEQUENCE_LENGTH
+    )
 
     dataset = tf.data.Dataset.from_tensor_slices(texts).batch(16).map(preprocessor, tf.data.AUTOTUNE)
     start = time.perf_counter()
@@ -42,11 +44,20 @@ def main() -> None:
     hf.enable_padding(length=SEQUENCE_LENGTH)
     start = time.perf_counter()
     for i in range(0, COUNT, 16):
-        hf.encode_batch(texts[i:i + 16])
+        hf.encode_batch(texts[i : i + 16])
     huggingface = COUNT / (time.perf_counter() - start)
     words = sum(len(t.split()) for t in texts) / COUNT
-    print(json.dumps({"reviews": COUNT, "mean_words": round(words), "course_tf_data_per_s": course,
-                      "hf_tokenizers_per_s": huggingface, "ratio_course_over_hf": course / huggingface}))
+    print(
+        json.dumps(
+            {
+                "reviews": COUNT,
+                "mean_words": round(words),
+                "course_tf_data_per_s": course,
+                "hf_tokenizers_per_s": huggingface,
+                "ratio_course_over_hf": course / huggingface,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -36,7 +36,10 @@ L2 = 1e-2  # ridge penalty of the probe, on standardised features
 def logistic_regression(train_x, train_y, test_x, test_y, steps: int = 25) -> float:
     """Fit an L2-regularised logistic regression by Newton's method; return test accuracy."""
     mean, scale = train_x.mean(0), train_x.std(0) + 1e-6
-    design = lambda x: np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+
+    def design(x):
+        return np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+
     a, b = design(train_x), design(test_x)
     weights = np.zeros(a.shape[1])
     for _ in range(steps):
@@ -61,11 +64,12 @@ def frozen_features(backbone_dir: str, texts: list[str], sequence_length: int) -
     import keras_hub
 
     preprocessor = keras_hub.models.BertTextClassifierPreprocessor.from_preset(
-        backbone_dir, sequence_length=sequence_length)
+        backbone_dir, sequence_length=sequence_length
+    )
     backbone = keras_hub.models.BertBackbone.from_preset(backbone_dir)
     cls, mean = [], []
     for start in range(0, len(texts), 256):
-        inputs = preprocessor(texts[start:start + 256])
+        inputs = preprocessor(texts[start : start + 256])
         sequence = np.asarray(backbone(inputs)["sequence_output"])
         mask = np.asarray(inputs["padding_mask"], "float32")[..., None]
         cls.append(sequence[:, 0])
@@ -74,7 +78,9 @@ def frozen_features(backbone_dir: str, texts: list[str], sequence_length: int) -
 
 
 def bag_of_words(train: list[str], test: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    words = lambda text: set(re.findall(r"[a-z]+", text.lower()))
+    def words(text):
+        return set(re.findall(r"[a-z]+", text.lower()))
+
     vocabulary = sorted(set().union(*map(words, train)))
     index = {word: i for i, word in enumerate(vocabulary)}
 
@@ -100,8 +106,8 @@ def probe(backbone_dir: str, corpus: Path, sequence_length: int) -> dict[str, fl
 
 
 def main() -> None:
-    from course_utils.environment import cache_dir as default_cache_dir
     from course_utils.data import synthetic_imdb
+    from course_utils.environment import cache_dir as default_cache_dir
     from course_utils.presets import smoke_backbone
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -28,9 +28,13 @@ def bert_shape(profile: str, model_size: str = "tiny") -> dict:
     """A BERT at a profile's architecture (keras-hub's vocabulary in `full`, the smoke presets' bound in
     `smoke`), level 2's sequence length, the course's batch size."""
     vocabulary = GUIDE_VOCABULARY_SIZE if profile == "full" else BACKBONE_SETTINGS["vocabulary"]["size"]
-    return {"profile": profile, "model_size": model_size, "batch": DEFAULTS["batch_size"],
-            "sequence": LEVEL_SETTINGS[2][profile]["sequence_length"],
-            "backbone": dict(vocabulary_size=vocabulary, **ARCHITECTURES[profile][model_size])}
+    return {
+        "profile": profile,
+        "model_size": model_size,
+        "batch": DEFAULTS["batch_size"],
+        "sequence": LEVEL_SETTINGS[2][profile]["sequence_length"],
+        "backbone": dict(vocabulary_size=vocabulary, **ARCHITECTURES[profile][model_size]),
+    }
 
 
 def build(level: int, shape: dict):
@@ -42,8 +46,13 @@ def build(level: int, shape: dict):
 
     rng = np.random.default_rng(0)
     n, length = shape["batch"], shape["sequence"]
-    settings = resolve_params(level, backend=keras.backend.backend(), profile=shape["profile"],
-                              model_size=shape["model_size"], sequence_length=length).level_settings
+    settings = resolve_params(
+        level,
+        backend=keras.backend.backend(),
+        profile=shape["profile"],
+        model_size=shape["model_size"],
+        sequence_length=length,
+    ).level_settings
     vocabulary = settings.vocabulary_size if level == 6 else shape["backbone"]["vocabulary_size"]
     token_ids = rng.integers(5, vocabulary, size=(n, length)).astype("int32")
     bert = dict(token_ids=token_ids, segment_ids=np.zeros_like(token_ids), padding_mask=np.ones_like(token_ids))
@@ -51,8 +60,9 @@ def build(level: int, shape: dict):
     if level == 6:
         inputs = keras.Input(shape=(None,), dtype="int32")
         x = keras_hub.layers.TokenAndPositionEmbedding(vocabulary, length, settings.embedding_dim)(inputs)
-        x = keras_hub.layers.TransformerEncoder(num_heads=settings.encoder_heads,
-                                                intermediate_dim=settings.encoder_intermediate_dim, dropout=0.1)(x)
+        x = keras_hub.layers.TransformerEncoder(
+            num_heads=settings.encoder_heads, intermediate_dim=settings.encoder_intermediate_dim, dropout=0.1
+        )(x)
         return keras.Model(inputs, keras.layers.Dense(2)(x[:, 0, :])), token_ids, labels
     backbone = keras_hub.models.BertBackbone(**shape["backbone"])
     if level in (2, 3):
@@ -62,9 +72,9 @@ def build(level: int, shape: dict):
         backbone.trainable = False
         sequence = backbone(backbone.input)["sequence_output"]
         for _ in range(2):
-            sequence = keras_hub.layers.TransformerEncoder(num_heads=settings.encoder_heads,
-                                                           intermediate_dim=settings.encoder_intermediate_dim,
-                                                           dropout=0.1)(sequence)
+            sequence = keras_hub.layers.TransformerEncoder(
+                num_heads=settings.encoder_heads, intermediate_dim=settings.encoder_intermediate_dim, dropout=0.1
+            )(sequence)
         outputs = keras.layers.Dense(2)(sequence[:, backbone.cls_token_index, :])
         return keras.Model(backbone.input, outputs), bert, labels
     # level 5: masked LM on the level's mask_selection_length positions (64 guide, 16 smoke)
@@ -80,8 +90,11 @@ def compiled(level: int, shape: dict, jit_compile, policy: str):
 
     keras.mixed_precision.set_global_policy(policy)  # layers take the policy when they are built
     model, x, y = build(level, shape)
-    model.compile(optimizer=keras.optimizers.AdamW(5e-5), jit_compile=jit_compile,
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile(
+        optimizer=keras.optimizers.AdamW(5e-5),
+        jit_compile=jit_compile,
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
     for _ in range(2):
         model.train_on_batch(x, y)
     return lambda: model.train_on_batch(x, y)
@@ -96,20 +109,33 @@ def paired_steps(level: int, shape: dict, pairs: int) -> dict:
     backend = keras.backend.backend()
     gpu = gpu_present(backend)
     course_jit, course_policy = training_settings(backend, gpu)
-    steps = {"course": compiled(level, shape, course_jit, course_policy),
-             "guide": compiled(level, shape, True, "mixed_float16")}
+    steps = {
+        "course": compiled(level, shape, course_jit, course_policy),
+        "guide": compiled(level, shape, True, "mixed_float16"),
+    }
     times = {"course": [], "guide": []}
     for i in range(pairs):
-        for name in (("course", "guide") if i % 2 == 0 else ("guide", "course")):
+        for name in ("course", "guide") if i % 2 == 0 else ("guide", "course"):
             start = time.perf_counter()
             steps[name]()
             times[name].append(time.perf_counter() - start)
-    ratios = sorted(g / c for g, c in zip(times["guide"], times["course"]))
+    ratios = sorted(g / c for g, c in zip(times["guide"], times["course"], strict=True))
     quartiles = statistics.quantiles(ratios, n=4, method="inclusive")
-    return {"backend": backend, "gpu": gpu, "shape": shape["name"], "level": level, "sequence": shape["sequence"],
-            "course_policy": course_policy, "course_jit": str(course_jit), "pairs": pairs,
-            "course_s": statistics.median(times["course"]), "guide_s": statistics.median(times["guide"]),
-            "ratio": statistics.median(ratios), "ratio_q1": quartiles[0], "ratio_q3": quartiles[2]}
+    return {
+        "backend": backend,
+        "gpu": gpu,
+        "shape": shape["name"],
+        "level": level,
+        "sequence": shape["sequence"],
+        "course_policy": course_policy,
+        "course_jit": str(course_jit),
+        "pairs": pairs,
+        "course_s": statistics.median(times["course"]),
+        "guide_s": statistics.median(times["guide"]),
+        "ratio": statistics.median(ratios),
+        "ratio_q1": quartiles[0],
+        "ratio_q3": quartiles[2],
+    }
 
 
 def verdict(row: dict) -> str:

@@ -16,8 +16,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         for workers in (1, 2):
             start = time.perf_counter()
-            _, runs = run_grid(notebooks, ["jax"], ["tiny"], "smoke", workers=workers,
-                               root=Path(scratch) / f"workers{workers}")
+            _, runs = run_grid(
+                notebooks, ["jax"], ["tiny"], "smoke", workers=workers, root=Path(scratch) / f"workers{workers}"
+            )
             figures[f"workers_{workers}_seconds"] = time.perf_counter() - start
             figures[f"workers_{workers}_ok"] = sum(r.status == "ok" for r in runs)
     figures["speedup_parallel_over_serial"] = figures["workers_1_seconds"] / figures["workers_2_seconds"]

@@ -46,8 +46,9 @@ def _datasets(shape: dict, reviews: int):
     texts = [synthetic.review(rng, label, length=(10, 40)) for label in labels]
     # A whole-word WordPiece vocabulary of these reviews: tokenizing costs what BERT's does per word.
     words = sorted({w for t in texts for w in tf.strings.split(tf.strings.lower(t)).numpy().astype(str)})
-    tokenizer = keras_hub.models.BertTokenizer(vocabulary=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words],
-                                               lowercase=True)
+    tokenizer = keras_hub.models.BertTokenizer(
+        vocabulary=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words], lowercase=True
+    )
     preprocessor = keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=shape["sequence"])
     strings = tf.data.Dataset.from_tensor_slices((texts, labels)).batch(shape["batch"])
     raw = strings.map(lambda x, y: (preprocessor(x), y), tf.data.AUTOTUNE).repeat().prefetch(tf.data.AUTOTUNE)
@@ -61,11 +62,15 @@ def _model(shape: dict, vocabulary_size: int):
     import keras
     import keras_hub
 
-    backbone = keras_hub.models.BertBackbone(**{**shape["backbone"], "vocabulary_size": max(
-        shape["backbone"]["vocabulary_size"], vocabulary_size)})
+    backbone = keras_hub.models.BertBackbone(
+        **{**shape["backbone"], "vocabulary_size": max(shape["backbone"]["vocabulary_size"], vocabulary_size)}
+    )
     model = keras_hub.models.BertTextClassifier(backbone, num_classes=2, preprocessor=None)
-    model.compile(optimizer=keras.optimizers.AdamW(5e-5), jit_compile=False,
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile(
+        optimizer=keras.optimizers.AdamW(5e-5),
+        jit_compile=False,
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
     return model
 
 
@@ -80,15 +85,23 @@ def _step_intervals(model, dataset, steps: int) -> list[float]:
 
 def markdown(rows: list[dict]) -> str:
     """BENCHMARKS.md's section from the JSON rows of one or more runs."""
-    lines = ["## torch threads on CPU, per input situation", "",
-             "`KERAS_BACKEND=torch python benchmarks/torch_threads.py --shape SHAPE`: wall seconds per training step "
-             "(median interval between steps, input waits included) at each `torch.set_num_threads`, thread counts "
-             "alternating in one process. `cached`: input preprocessed once (levels 3, 4, 6); `raw`: tf.data "
-             "tokenizes while the model trains (levels 1, 2, 5). The load average is the machine's when the row "
-             "was written: other programs were running, so compare rows of one shape and situation only.", "",
-             "| shape | situation | threads | s/step | vs best | steps | load average |", "|---|---|---|---|---|---|---|"]
-    lines += [f"| {r['shape']} | {r['situation']} | {r['threads']} | {r['seconds_per_step']:.3f} | "
-              f"{r['ratio_to_best']:.2f} | {r['steps']} | {r.get('load_average', '-')} |" for r in rows]
+    lines = [
+        "## torch threads on CPU, per input situation",
+        "",
+        "`KERAS_BACKEND=torch python benchmarks/torch_threads.py --shape SHAPE`: wall seconds per training step "
+        "(median interval between steps, input waits included) at each `torch.set_num_threads`, thread counts "
+        "alternating in one process. `cached`: input preprocessed once (levels 3, 4, 6); `raw`: tf.data "
+        "tokenizes while the model trains (levels 1, 2, 5). The load average is the machine's when the row "
+        "was written: other programs were running, so compare rows of one shape and situation only.",
+        "",
+        "| shape | situation | threads | s/step | vs best | steps | load average |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['shape']} | {r['situation']} | {r['threads']} | {r['seconds_per_step']:.3f} | "
+        f"{r['ratio_to_best']:.2f} | {r['steps']} | {r.get('load_average', '-')} |"
+        for r in rows
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -109,16 +122,27 @@ def main() -> None:
         intervals = {count: [] for count in threads}
         _step_intervals(model, dataset, 2)  # warm-up
         for round_ in range(args.rounds):
-            for count in (threads if round_ % 2 == 0 else threads[::-1]):
+            for count in threads if round_ % 2 == 0 else threads[::-1]:
                 torch.set_num_threads(count)
                 intervals[count] += _step_intervals(model, dataset, args.steps)
         medians = {count: statistics.median(values) for count, values in intervals.items()}
         best = min(medians.values())
         for count, seconds in medians.items():
-            print(json.dumps({"shape": args.shape, "situation": situation, "threads": count,
-                              "cores": os.cpu_count(), "load_average": round(os.getloadavg()[0], 1),
-                              "steps": len(intervals[count]),
-                              "seconds_per_step": seconds, "ratio_to_best": seconds / best}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "shape": args.shape,
+                        "situation": situation,
+                        "threads": count,
+                        "cores": os.cpu_count(),
+                        "load_average": round(os.getloadavg()[0], 1),
+                        "steps": len(intervals[count]),
+                        "seconds_per_step": seconds,
+                        "ratio_to_best": seconds / best,
+                    }
+                ),
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

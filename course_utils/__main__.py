@@ -55,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--backends", nargs="+", default=[pick_default("backend", None)], choices=BACKENDS)
     run.add_argument("--sizes", nargs="+", default=["tiny"], choices=MODEL_SIZES)
     run.add_argument("--workers", type=int, default=2, help="notebooks run at once (default 2)")
-    run.add_argument("--timeout", type=float, default=None,
-                     help=f"seconds allowed per notebook (default {DEFAULT_TIMEOUT:.0f})")
+    run.add_argument(
+        "--timeout", type=float, default=None, help=f"seconds allowed per notebook (default {DEFAULT_TIMEOUT:.0f})"
+    )
     run.add_argument("--notebooks", nargs="+", type=Path, default=None, help="default: all six")
     run.add_argument("--out", type=Path, default=None, help="default: runs/<timestamp>")
     sizing = run.add_argument_group("notebook parameters (default: each level's own; checked before anything runs)")
@@ -64,8 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     sizing.add_argument("--epochs", type=int)
     sizing.add_argument("--sequence-length", type=int)
     sizing.add_argument("--seed", type=int)
-    sizing.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="any other notebook parameter, e.g. --param batch_size=8 (repeatable)")
+    sizing.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="any other notebook parameter, e.g. --param batch_size=8 (repeatable)",
+    )
     run.add_argument("--estimate-only", action="store_true", help="print the duration estimate and stop")
     args = parser.parse_args(argv)
     try:
@@ -82,8 +88,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def notebook_parameters(args) -> dict:
     """The notebook parameters given on the command line: the named options, then each --param."""
-    named = {"max_examples": args.max_examples, "epochs": args.epochs,
-             "sequence_length": args.sequence_length, "seed": args.seed}
+    named = {
+        "max_examples": args.max_examples,
+        "epochs": args.epochs,
+        "sequence_length": args.sequence_length,
+        "seed": args.seed,
+    }
     parameters = {name: value for name, value in named.items() if value is not None}
     for item in args.param:
         name, equals, text = item.partition("=")
@@ -119,8 +129,9 @@ def run_report(args) -> int:
     print(describe(runs, args.workers), flush=True)
     if args.estimate_only:
         return 0
-    root, runs = run_grid(notebooks, args.backends, args.sizes, args.profile, args.workers, timeout, root,
-                          parameters, runs=runs)
+    root, runs = run_grid(
+        notebooks, args.backends, args.sizes, args.profile, args.workers, timeout, root, parameters, runs=runs
+    )
     for run in runs:
         if run.status != "ok":
             print(f"NOT OK {run.name}: {run.status}: {run.error}", file=sys.stderr)

@@ -70,30 +70,51 @@ LEVEL_SETTINGS = {
     },
     4: {
         "title": "a custom model on a frozen backbone",
-        "full": dict(epochs=3, sequence_length=512, encoder_heads=2, encoder_intermediate_dim=512,
-                     learning_rate=5e-5),
-        "smoke": dict(epochs=5, sequence_length=64, encoder_heads=2, encoder_intermediate_dim=64,
-                      learning_rate=1e-3),
-        "reference": dict(val_accuracy=[0.6758, 0.7320, 0.7742], trainable_params=396_802,
-                          total_params=4_782_722, seconds_per_epoch=12, ms_per_step=8),
+        "full": dict(epochs=3, sequence_length=512, encoder_heads=2, encoder_intermediate_dim=512, learning_rate=5e-5),
+        "smoke": dict(epochs=5, sequence_length=64, encoder_heads=2, encoder_intermediate_dim=64, learning_rate=1e-3),
+        "reference": dict(
+            val_accuracy=[0.6758, 0.7320, 0.7742],
+            trainable_params=396_802,
+            total_params=4_782_722,
+            seconds_per_epoch=12,
+            ms_per_step=8,
+        ),
     },
     5: {
         "title": "pretraining a backbone with masked language modelling",
-        "full": dict(epochs=3, sequence_length=256, mask_selection_rate=0.25, mask_selection_length=64,
-                     learning_rate=5e-4),
-        "smoke": dict(epochs=2, sequence_length=64, mask_selection_rate=0.25, mask_selection_length=16,
-                      learning_rate=5e-3),
-        "reference": dict(val_accuracy=[0.1044, 0.1239, 0.1417], total_params=4_433_210,
-                          seconds_per_epoch=13, ms_per_step=8),
+        "full": dict(
+            epochs=3, sequence_length=256, mask_selection_rate=0.25, mask_selection_length=64, learning_rate=5e-4
+        ),
+        "smoke": dict(
+            epochs=2, sequence_length=64, mask_selection_rate=0.25, mask_selection_length=16, learning_rate=5e-3
+        ),
+        "reference": dict(
+            val_accuracy=[0.1044, 0.1239, 0.1417], total_params=4_433_210, seconds_per_epoch=13, ms_per_step=8
+        ),
     },
     6: {
         "title": "a transformer from scratch with its own WordPiece vocabulary",
-        "full": dict(epochs=3, sequence_length=512, vocabulary_size=20_000, embedding_dim=64,
-                     encoder_heads=2, encoder_intermediate_dim=128, learning_rate=5e-5),
-        "smoke": dict(epochs=3, sequence_length=64, vocabulary_size=250, embedding_dim=32,
-                      encoder_heads=2, encoder_intermediate_dim=64, learning_rate=5e-3),
-        "reference": dict(val_accuracy=[0.8120, 0.8752, 0.8748], total_params=1_293_250,
-                          seconds_per_epoch=5, ms_per_step=3),
+        "full": dict(
+            epochs=3,
+            sequence_length=512,
+            vocabulary_size=20_000,
+            embedding_dim=64,
+            encoder_heads=2,
+            encoder_intermediate_dim=128,
+            learning_rate=5e-5,
+        ),
+        "smoke": dict(
+            epochs=3,
+            sequence_length=64,
+            vocabulary_size=250,
+            embedding_dim=32,
+            encoder_heads=2,
+            encoder_intermediate_dim=64,
+            learning_rate=5e-3,
+        ),
+        "reference": dict(
+            val_accuracy=[0.8120, 0.8752, 0.8748], total_params=1_293_250, seconds_per_epoch=5, ms_per_step=3
+        ),
     },
 }
 
@@ -160,9 +181,7 @@ def _choice(name: str, value, choices) -> str:
     if str(value).lower() in ("pytorch", "tf"):
         hint = ["torch" if str(value).lower() == "pytorch" else "tensorflow"]
     suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
-    raise CourseConfigError(
-        f"{name}={value!r} is not valid{suggestion}; choose one of: {', '.join(choices)}"
-    )
+    raise CourseConfigError(f"{name}={value!r} is not valid{suggestion}; choose one of: {', '.join(choices)}")
 
 
 def _integer(name: str, value, minimum: int, maximum: int | None = None) -> int:
@@ -241,9 +260,7 @@ def resolve_params(
     if "packer_sequence_length" in settings:
         settings["packer_sequence_length"] = min(settings["packer_sequence_length"], sequence_length)
     if "mask_selection_length" in settings:
-        settings["mask_selection_length"] = min(
-            settings["mask_selection_length"], sequence_length // 4
-        )
+        settings["mask_selection_length"] = min(settings["mask_selection_length"], sequence_length // 4)
     settings.update(ARCHITECTURES[profile][model_size])
     return RunParams(
         level=level,

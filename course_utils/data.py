@@ -40,9 +40,7 @@ def check_layout(root: Path) -> Path:
     root = Path(root).expanduser().absolute()
     missing = [part for part in LAYOUT if not any((root / part).glob("*.txt"))]
     if missing:
-        raise DataUnavailableError(
-            f"{str(root)!r} is not an aclImdb directory: no reviews in {', '.join(missing)}"
-        )
+        raise DataUnavailableError(f"{str(root)!r} is not an aclImdb directory: no reviews in {', '.join(missing)}")
     return root
 
 
@@ -84,8 +82,14 @@ def fetch_imdb(cache_dir: Path, url: str | None = None, sha256: str = IMDB_SHA25
 
     def download_and_extract(tmp: Path) -> None:
         try:
-            archive = keras.utils.get_file(ARCHIVE_NAME, origin=url, file_hash=sha256, hash_algorithm="sha256",
-                                           cache_dir=str(tmp.parent), cache_subdir=tmp.name)
+            archive = keras.utils.get_file(
+                ARCHIVE_NAME,
+                origin=url,
+                file_hash=sha256,
+                hash_algorithm="sha256",
+                cache_dir=str(tmp.parent),
+                cache_subdir=tmp.name,
+            )
         except ValueError as error:  # checksum mismatch
             raise DataUnavailableError(
                 f"the IMDB archive from {url} failed its sha256 check and was deleted ({error})"
@@ -123,8 +127,12 @@ def synthetic_imdb(cache_dir: Path, seed: int) -> Path:
     """Generate (once per seed) the synthetic corpus; return the path of its `aclImdb`."""
     recipe = synthetic.recipe(seed)  # every generator setting and the generator's source: never stale
     target = Path(cache_dir) / "datasets" / f"synthetic-imdb-{recipe_key(recipe)}"
-    build_once(target, lambda tmp: synthetic.write_corpus(tmp, seed), recipe,
-               required=tuple(f"aclImdb/{part}" for part in LAYOUT))
+    build_once(
+        target,
+        lambda tmp: synthetic.write_corpus(tmp, seed),
+        recipe,
+        required=tuple(f"aclImdb/{part}" for part in LAYOUT),
+    )
     return target / "aclImdb"
 
 

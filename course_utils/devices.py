@@ -48,9 +48,12 @@ def nvidia_gpus() -> list[str]:
 def probe(backends=BACKENDS, python: str = sys.executable, timeout: float = 300) -> dict[str, list[str] | str]:
     """Per backend: the devices it sees, or a one-line error (import failed, timed out)."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"}
-    children = {name: subprocess.Popen([python, "-c", PROBES[name]], stdout=subprocess.PIPE,
-                                       stderr=subprocess.PIPE, text=True, env=env)
-                for name in backends}
+    children = {
+        name: subprocess.Popen(
+            [python, "-c", PROBES[name]], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        for name in backends
+    }
     found: dict[str, list[str] | str] = {}
     for name, child in children.items():
         try:

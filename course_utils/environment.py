@@ -30,22 +30,34 @@ DEFAULT_CHROMIUM = "/usr/bin/chromium"
 VARIABLES = {
     KERAS_BACKEND: ("`backend` when the parameters cell leaves it `None`", "`config.DEFAULTS`"),
     COURSE_PROFILE: ("`profile` when the parameters cell leaves it `None`", "`config.DEFAULTS`"),
-    COURSE_CACHE_DIR: ("where the corpus, the data views and the smoke presets are built",
-                       "~/.cache/kerasnlp-course"),
-    COURSE_IMDB_DIR: ("a hand-fetched `aclImdb` directory for the full profile (layout checked, content not)",
-                      "none: the archive is downloaded"),
+    COURSE_CACHE_DIR: ("where the corpus, the data views and the smoke presets are built", "~/.cache/kerasnlp-course"),
+    COURSE_IMDB_DIR: (
+        "a hand-fetched `aclImdb` directory for the full profile (layout checked, content not)",
+        "none: the archive is downloaded",
+    ),
     COURSE_IMDB_URL: ("a mirror of `aclImdb_v1.tar.gz` (its sha256 is still checked)", "Stanford's URL"),
-    COURSE_PRESET_DIR: ("a directory of hand-fetched keras-hub presets by name, e.g. "
-                        "`$COURSE_PRESET_DIR/bert_tiny_en_uncased/`", "none: presets come from Kaggle"),
-    COURSE_RESULTS_DIR: ("where each notebook writes `levelN_results.json`, its figures and level 5's saved backbone",
-                         "`results/` under the notebook's working directory (`notebooks/results/` in JupyterLab, ignored by git)"),
-    COURSE_PROGRESS_FILE: ("set by the batch runner: where `EpochTimer` writes the epoch and step, one line "
-                           "per epoch instead of Keras' progress bar", "none: an interactive run"),
-    COURSE_DATA_PARALLEL: ("`1` splits every batch over all local accelerators (jax) when `setup()`'s "
-                           "`data_parallel` is `None`", "off"),
+    COURSE_PRESET_DIR: (
+        "a directory of hand-fetched keras-hub presets by name, e.g. `$COURSE_PRESET_DIR/bert_tiny_en_uncased/`",
+        "none: presets come from Kaggle",
+    ),
+    COURSE_RESULTS_DIR: (
+        "where each notebook writes `levelN_results.json`, its figures and level 5's saved backbone",
+        "`results/` under the notebook's working directory (`notebooks/results/` in JupyterLab, ignored by git)",
+    ),
+    COURSE_PROGRESS_FILE: (
+        "set by the batch runner: where `EpochTimer` writes the epoch and step, one line "
+        "per epoch instead of Keras' progress bar",
+        "none: an interactive run",
+    ),
+    COURSE_DATA_PARALLEL: (
+        "`1` splits every batch over all local accelerators (jax) when `setup()`'s `data_parallel` is `None`",
+        "off",
+    ),
     COURSE_CHROMIUM: ("the chromium that `make test-browser` drives", DEFAULT_CHROMIUM),
-    COURSE_REPO_URL: ("the repository the Colab cell clones (read by that cell itself, before "
-                      "`course_utils` is installed)", "`[project.urls] Repository` in pyproject.toml"),
+    COURSE_REPO_URL: (
+        "the repository the Colab cell clones (read by that cell itself, before `course_utils` is installed)",
+        "`[project.urls] Repository` in pyproject.toml",
+    ),
 }
 
 # Run parameters whose default an environment variable may give (config.pick_default).

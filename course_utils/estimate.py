@@ -12,9 +12,17 @@ from __future__ import annotations
 import math
 
 from . import synthetic
-from .config import (CPU_STEP_SECONDS, DEFAULTS, FORWARD_STEP_FACTOR, IMDB_REVIEWS_PER_SPLIT,
-                     LEVEL_SETTINGS, LEVEL_STEP_FACTOR, NOTEBOOK_OVERHEAD_SECONDS, VALIDATION_SPLIT,
-                     RunParams)
+from .config import (
+    CPU_STEP_SECONDS,
+    DEFAULTS,
+    FORWARD_STEP_FACTOR,
+    IMDB_REVIEWS_PER_SPLIT,
+    LEVEL_SETTINGS,
+    LEVEL_STEP_FACTOR,
+    NOTEBOOK_OVERHEAD_SECONDS,
+    VALIDATION_SPLIT,
+    RunParams,
+)
 
 
 def _reviews(params: RunParams, split: str) -> int:
@@ -37,8 +45,11 @@ def estimate_seconds(params: RunParams) -> float | None:
     train_steps = math.ceil(train * (1 - VALIDATION_SPLIT) / params.batch_size)
     validation_steps = math.ceil(train * VALIDATION_SPLIT / params.batch_size)
     test_steps = math.ceil(_reviews(params, "test") / params.batch_size)
-    return (NOTEBOOK_OVERHEAD_SECONDS + params.epochs * (train_steps * train_step + validation_steps * forward_step)
-            + test_steps * forward_step)
+    return (
+        NOTEBOOK_OVERHEAD_SECONDS
+        + params.epochs * (train_steps * train_step + validation_steps * forward_step)
+        + test_steps * forward_step
+    )
 
 
 def duration(seconds: float | None) -> str:
@@ -50,10 +61,12 @@ def duration(seconds: float | None) -> str:
 
 def describe(runs, workers: int) -> str:
     """The estimate printed before a grid starts: one line per run and the total."""
-    lines = [f"Estimated duration (ROUGH: measured CPU step times x steps, plus {NOTEBOOK_OVERHEAD_SECONDS} s "
-             "a notebook; a GPU is much faster, a busy CPU slower):"]
+    lines = [
+        f"Estimated duration (ROUGH: measured CPU step times x steps, plus {NOTEBOOK_OVERHEAD_SECONDS} s "
+        "a notebook; a GPU is much faster, a busy CPU slower):"
+    ]
     estimates = [estimate_seconds(run.params) for run in runs]
-    lines += [f"  {run.name}: {duration(seconds)}" for run, seconds in zip(runs, estimates)]
+    lines += [f"  {run.name}: {duration(seconds)}" for run, seconds in zip(runs, estimates, strict=True)]
     known = [s for s in estimates if s is not None]
     total = f"{duration(sum(known))} one after another"
     if workers > 1:

@@ -48,7 +48,7 @@ def training_curves(history) -> Figure:
     logs = getattr(history, "history", history)
     names = [k for k in logs if not k.startswith("val_")]
     figure = Figure(figsize=(5 * len(names), 3.5))
-    for axis, name in zip(figure.subplots(1, len(names), squeeze=False)[0], names):
+    for axis, name in zip(figure.subplots(1, len(names), squeeze=False)[0], names, strict=True):
         epochs = np.arange(1, len(logs[name]) + 1)
         axis.plot(epochs, logs[name], marker="o", label="train")
         if f"val_{name}" in logs:
@@ -76,8 +76,9 @@ def confusion_figure(labels, predictions, class_names=CLASS_NAMES) -> Figure:
     axis = figure.subplots()
     image = axis.imshow(counts, cmap="Blues")
     for (row, column), value in np.ndenumerate(counts):
-        axis.text(column, row, str(value), ha="center", va="center",
-                  color="white" if value > counts.max() / 2 else "black")
+        axis.text(
+            column, row, str(value), ha="center", va="center", color="white" if value > counts.max() / 2 else "black"
+        )
     axis.set_xticks(range(len(class_names)), class_names)
     axis.set_yticks(range(len(class_names)), class_names)
     axis.set_xlabel("predicted label")
@@ -90,17 +91,22 @@ def confusion_figure(labels, predictions, class_names=CLASS_NAMES) -> Figure:
 
 def misclassified(texts, labels, predictions, count: int = 3, width: int = 300) -> list[str]:
     """Up to `count` reviews the model got wrong, shortened to `width` characters."""
-    wrong = [i for i, (y, p) in enumerate(zip(labels, predictions)) if int(y) != int(p)]
+    wrong = [i for i, (y, p) in enumerate(zip(labels, predictions, strict=True)) if int(y) != int(p)]
     lines = []
     for index in wrong[:count]:
         text = texts[index].decode() if isinstance(texts[index], bytes) else str(texts[index])
-        lines.append(f"[true {CLASS_NAMES[int(labels[index])]}, predicted "
-                     f"{CLASS_NAMES[int(predictions[index])]}] {text[:width]}")
+        lines.append(
+            f"[true {CLASS_NAMES[int(labels[index])]}, predicted {CLASS_NAMES[int(predictions[index])]}] {text[:width]}"
+        )
     return lines
 
 
-def token_view(rows: dict[str, list[str]], special=("[CLS]", "[SEP]", "[START]", "[END]", "[MASK]", "[UNK]"),
-               pad: str = "[PAD]", per_line: int = 16) -> Figure:
+def token_view(
+    rows: dict[str, list[str]],
+    special=("[CLS]", "[SEP]", "[START]", "[END]", "[MASK]", "[UNK]"),
+    pad: str = "[PAD]",
+    per_line: int = 16,
+) -> Figure:
     """Each named row of tokens as coloured boxes: pieces, special tokens and padding apart.
 
     `rows` maps a label (e.g. "preset vocabulary") to the tokens of one text. Every token is
@@ -109,7 +115,7 @@ def token_view(rows: dict[str, list[str]], special=("[CLS]", "[SEP]", "[START]",
     """
     lines = []
     for label, tokens in rows.items():
-        chunks = [tokens[i:i + per_line] for i in range(0, len(tokens), per_line)] or [[]]
+        chunks = [tokens[i : i + per_line] for i in range(0, len(tokens), per_line)] or [[]]
         lines.extend((label if n == 0 else "", n * per_line, chunk) for n, chunk in enumerate(chunks))
     figure = Figure(figsize=(per_line * 0.9 + 2, 0.45 * len(lines) + 0.9))
     axis = figure.subplots()
@@ -118,8 +124,15 @@ def token_view(rows: dict[str, list[str]], special=("[CLS]", "[SEP]", "[START]",
         axis.text(-0.45, -y, str(start), ha="right", va="center", fontsize=7, color="grey")
         for x, token in enumerate(chunk):
             colour = PAD_COLOUR if token == pad else SPECIAL_COLOUR if token in special else PIECE_COLOUR
-            axis.text(x, -y, token, ha="center", va="center", fontsize=8,
-                      bbox=dict(boxstyle="round,pad=0.25", facecolor=colour, edgecolor="none"))
+            axis.text(
+                x,
+                -y,
+                token,
+                ha="center",
+                va="center",
+                fontsize=8,
+                bbox=dict(boxstyle="round,pad=0.25", facecolor=colour, edgecolor="none"),
+            )
     axis.set_xlim(-0.6, per_line)
     axis.set_ylim(-len(lines) + 0.4, 0.8)
     axis.set_xlabel("token position = grey number at the line start + column")
@@ -138,24 +151,35 @@ def masked_lm_figure(masked_tokens: list[str], original: list[str], top_predicti
     axes[0].axis("off")
     axes[0].set_title("masked input", fontsize=9)
     axes[0].text(0, 0.5, text, fontsize=8, va="center", family="monospace")
-    cells = [[truth, " | ".join(guesses), "yes" if guesses and guesses[0] == truth else "no"]
-             for truth, guesses in zip(original, top_predictions)]
+    cells = [
+        [truth, " | ".join(guesses), "yes" if guesses and guesses[0] == truth else "no"]
+        for truth, guesses in zip(original, top_predictions, strict=True)
+    ]
     axes[1].axis("off")
-    table = axes[1].table(cellText=cells, colLabels=["hidden token", "top predictions", "top-1 correct"],
-                          loc="center", cellLoc="left")
+    table = axes[1].table(
+        cellText=cells, colLabels=["hidden token", "top predictions", "top-1 correct"], loc="center", cellLoc="left"
+    )
     table.auto_set_font_size(False)
     table.set_fontsize(8)
     axes[1].set_title("masked positions: truth and predictions", fontsize=9)
     return figure
 
 
-def level_comparison(levels: list[str], guide: list[float | None], observed: list[float | None],
-                     metric: str = "final validation accuracy", run_label: str = "this run") -> Figure:
+def level_comparison(
+    levels: list[str],
+    guide: list[float | None],
+    observed: list[float | None],
+    metric: str = "final validation accuracy",
+    run_label: str = "this run",
+) -> Figure:
     """Bars per level: the guide's reported figure beside this run's."""
     figure = Figure(figsize=(8, 3.8))
     axis = figure.subplots()
     x = np.arange(len(levels))
-    nan = lambda values: [np.nan if v is None else v for v in values]
+
+    def nan(values):
+        return [np.nan if v is None else v for v in values]
+
     axis.bar(x - 0.2, nan(guide), width=0.4, label="guide (GPU, real IMDB)")
     axis.bar(x + 0.2, nan(observed), width=0.4, label=run_label)
     axis.set_xticks(x, levels)

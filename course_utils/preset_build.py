@@ -20,8 +20,17 @@ from pathlib import Path
 SPECIAL_TOKENS = ("[CLS]", "[PAD]", "[SEP]")  # never masked
 
 
-def mlm_masks(token_ids, rng, selection_rate: float, selection_length: int, mask_token_rate: float,
-              random_token_rate: float, mask_token_id: int, vocabulary_size: int, unselectable_ids) -> dict:
+def mlm_masks(
+    token_ids,
+    rng,
+    selection_rate: float,
+    selection_length: int,
+    mask_token_rate: float,
+    random_token_rate: float,
+    mask_token_id: int,
+    vocabulary_size: int,
+    unselectable_ids,
+) -> dict:
     """BERT-style masking of a [rows, length] id array with a numpy Generator.
 
     As keras-hub's MaskedLMMaskGenerator does: per row, ceil(rate x selectable tokens),
@@ -41,8 +50,10 @@ def mlm_masks(token_ids, rng, selection_rate: float, selection_length: int, mask
         chosen = np.sort(rng.choice(candidates, size=count, replace=False))
         positions[row, :count], weights[row, :count] = chosen, 1.0
         draw = rng.random(count)
-        to_mask, to_random = draw < mask_token_rate, (draw >= mask_token_rate) & (
-            draw < mask_token_rate + random_token_rate)
+        to_mask, to_random = (
+            draw < mask_token_rate,
+            (draw >= mask_token_rate) & (draw < mask_token_rate + random_token_rate),
+        )
         masked[row, chosen[to_mask]] = mask_token_id
         masked[row, chosen[to_random]] = rng.integers(0, vocabulary_size, int(to_random.sum()))
     mask_ids = np.take_along_axis(token_ids, positions, axis=1) * (weights > 0)
@@ -55,11 +66,14 @@ def masked_lm_model(backbone):
     import keras
     import keras_hub
 
-    inputs = {name: keras.Input(shape=(None,), dtype="int32", name=name)
-              for name in ("token_ids", "segment_ids", "padding_mask", "mask_positions")}
+    inputs = {
+        name: keras.Input(shape=(None,), dtype="int32", name=name)
+        for name in ("token_ids", "segment_ids", "padding_mask", "mask_positions")
+    }
     sequence = backbone({k: inputs[k] for k in ("token_ids", "segment_ids", "padding_mask")})["sequence_output"]
     outputs = keras_hub.layers.MaskedLMHead(token_embedding=backbone.token_embedding)(
-        sequence, mask_positions=inputs["mask_positions"])
+        sequence, mask_positions=inputs["mask_positions"]
+    )
     return keras.Model(inputs, outputs)
 
 
@@ -72,7 +86,7 @@ def _preprocess(preprocessor, texts: list[str], batch_size: int = 256) -> dict:
     import numpy as np
     import tensorflow as tf
 
-    batches = [preprocessor(tf.constant(texts[i:i + batch_size])) for i in range(0, len(texts), batch_size)]
+    batches = [preprocessor(tf.constant(texts[i : i + batch_size])) for i in range(0, len(texts), batch_size)]
     return {key: np.concatenate([np.asarray(batch[key]) for batch in batches]) for key in batches[0]}
 
 
@@ -103,23 +117,40 @@ def build_backbone(out: Path, recipe: dict, corpus: Path) -> None:
     features = _preprocess(preprocessor, texts)
 
     model = masked_lm_model(backbone)
-    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  optimizer=keras.optimizers.AdamW(train["learning_rate"]),
-                  weighted_metrics=["sparse_categorical_accuracy"])
+    model.compile(
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        optimizer=keras.optimizers.AdamW(train["learning_rate"]),
+        weighted_metrics=["sparse_categorical_accuracy"],
+    )
     rng = np.random.default_rng(train["seed"])
     for _ in range(train["epochs"]):  # fresh masks and a fresh order every epoch, all from `rng`
         order = rng.permutation(len(texts))
         masks = mlm_masks(
-            features["token_ids"][order], rng,
-            selection_rate=train["mask_selection_rate"], selection_length=train["mask_selection_length"],
-            mask_token_rate=train["mask_token_rate"], random_token_rate=train["random_token_rate"],
-            mask_token_id=tokenizer.token_to_id("[MASK]"), vocabulary_size=tokenizer.vocabulary_size(),
+            features["token_ids"][order],
+            rng,
+            selection_rate=train["mask_selection_rate"],
+            selection_length=train["mask_selection_length"],
+            mask_token_rate=train["mask_token_rate"],
+            random_token_rate=train["random_token_rate"],
+            mask_token_id=tokenizer.token_to_id("[MASK]"),
+            vocabulary_size=tokenizer.vocabulary_size(),
             unselectable_ids=[tokenizer.token_to_id(token) for token in SPECIAL_TOKENS],
         )
-        x = {"token_ids": masks["token_ids"], "segment_ids": features["segment_ids"][order],
-             "padding_mask": features["padding_mask"][order], "mask_positions": masks["mask_positions"]}
-        model.fit(x, masks["mask_ids"], sample_weight=masks["mask_weights"], batch_size=train["batch_size"],
-                  epochs=1, shuffle=False, verbose=0)
+        x = {
+            "token_ids": masks["token_ids"],
+            "segment_ids": features["segment_ids"][order],
+            "padding_mask": features["padding_mask"][order],
+            "mask_positions": masks["mask_positions"],
+        }
+        model.fit(
+            x,
+            masks["mask_ids"],
+            sample_weight=masks["mask_weights"],
+            batch_size=train["batch_size"],
+            epochs=1,
+            shuffle=False,
+            verbose=0,
+        )
     backbone.save_to_preset(str(out))
     tokenizer.save_to_preset(str(out))
 
@@ -136,18 +167,23 @@ def build_classifier(out: Path, recipe: dict, backbone_dir: Path) -> None:
     keras.utils.set_random_seed(train["seed"])
     texts, labels = synthetic.short_sentences(snippets["seed"], snippets["count"], snippets["generator"]["settings"])
     preprocessor = keras_hub.models.BertTextClassifierPreprocessor.from_preset(
-        str(backbone_dir), sequence_length=train["sequence_length"])
+        str(backbone_dir), sequence_length=train["sequence_length"]
+    )
     features, labels = _preprocess(preprocessor, texts), np.asarray(labels)
     classifier = keras_hub.models.BertTextClassifier(
-        backbone=keras_hub.models.BertBackbone.from_preset(str(backbone_dir)), preprocessor=None, num_classes=2)
-    classifier.compile(optimizer=keras.optimizers.Adam(train["learning_rate"]),
-                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                       metrics=["sparse_categorical_accuracy"])
+        backbone=keras_hub.models.BertBackbone.from_preset(str(backbone_dir)), preprocessor=None, num_classes=2
+    )
+    classifier.compile(
+        optimizer=keras.optimizers.Adam(train["learning_rate"]),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["sparse_categorical_accuracy"],
+    )
     rng = np.random.default_rng(train["seed"])
     for _ in range(train["epochs"]):
         order = rng.permutation(len(texts))
-        classifier.fit(_rows(features, order), labels[order], batch_size=train["batch_size"],
-                       epochs=1, shuffle=False, verbose=0)
+        classifier.fit(
+            _rows(features, order), labels[order], batch_size=train["batch_size"], epochs=1, shuffle=False, verbose=0
+        )
     # Save a fresh copy carrying the trained weights: no optimizer state, and the
     # preprocessor at BERT's full length, like keras-hub's own sst2 preset.
     clean = keras_hub.models.BertTextClassifier(
@@ -182,8 +218,11 @@ def pin_numerics() -> None:
     """
     for name in [name for name in os.environ if name.startswith(("JAX_", "XLA_"))]:
         del os.environ[name]
-    os.environ.update(KERAS_BACKEND="jax", JAX_PLATFORMS="cpu",
-                      XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+    os.environ.update(
+        KERAS_BACKEND="jax",
+        JAX_PLATFORMS="cpu",
+        XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

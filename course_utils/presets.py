@@ -55,8 +55,13 @@ BACKBONE_SETTINGS = {
 }
 CLASSIFIER_SETTINGS = {
     "snippets": {"seed": PRESET_CORPUS_SEED, "count": 4000},  # synthetic SST-2-style sentences
-    "training": {"sequence_length": 64, "batch_size": 32, "learning_rate": 2e-3, "epochs": 5,
-                 "seed": PRESET_CORPUS_SEED},
+    "training": {
+        "sequence_length": 64,
+        "batch_size": 32,
+        "learning_rate": 2e-3,
+        "epochs": 5,
+        "seed": PRESET_CORPUS_SEED,
+    },
 }
 BUILD_SECONDS = {"backbone": 50, "classifier": 30}  # measured on a 2-core CPU (45 s, 27 s), for the progress line
 LIBRARIES = ("keras", "keras-hub", "jax", "jaxlib", "tensorflow", "tensorflow-text", "numpy")
@@ -104,22 +109,36 @@ def _full_preset(name: str) -> str:
 def builder_fingerprint() -> dict:
     """What else decides a preset's weights: the builder's source and the library versions."""
     source = (Path(__file__).parent / "preset_build.py").read_bytes()
-    return {"builder_source": hashlib.sha256(source).hexdigest()[:16],
-            "libraries": {name: metadata.version(name) for name in LIBRARIES}}
+    return {
+        "builder_source": hashlib.sha256(source).hexdigest()[:16],
+        "libraries": {name: metadata.version(name) for name in LIBRARIES},
+    }
 
 
 def backbone_recipe(model_size: str) -> dict:
     """The full recipe of the smoke backbone of this size: what the build reads, and its cache key."""
-    return {"kind": "backbone", "architecture": ARCHITECTURES["smoke"][model_size], **BACKBONE_SETTINGS,
-            "corpus": synthetic.recipe(PRESET_CORPUS_SEED), **builder_fingerprint()}
+    return {
+        "kind": "backbone",
+        "architecture": ARCHITECTURES["smoke"][model_size],
+        **BACKBONE_SETTINGS,
+        "corpus": synthetic.recipe(PRESET_CORPUS_SEED),
+        **builder_fingerprint(),
+    }
 
 
 def classifier_recipe(backbone_dir: Path) -> dict:
     """The full recipe of the smoke sst2 classifier, fine-tuned from the backbone in `backbone_dir`."""
-    snippets = {**CLASSIFIER_SETTINGS["snippets"],
-                "generator": synthetic.recipe(CLASSIFIER_SETTINGS["snippets"]["seed"])}
-    return {"kind": "classifier", "backbone": Path(backbone_dir).name, **CLASSIFIER_SETTINGS,
-            "snippets": snippets, **builder_fingerprint()}
+    snippets = {
+        **CLASSIFIER_SETTINGS["snippets"],
+        "generator": synthetic.recipe(CLASSIFIER_SETTINGS["snippets"]["seed"]),
+    }
+    return {
+        "kind": "classifier",
+        "backbone": Path(backbone_dir).name,
+        **CLASSIFIER_SETTINGS,
+        "snippets": snippets,
+        **builder_fingerprint(),
+    }
 
 
 def smoke_backbone(cache_dir: Path, model_size: str) -> Path:
@@ -132,15 +151,21 @@ def smoke_classifier(cache_dir: Path) -> Path:
     """A tiny BERT classifier preset fine-tuned on synthetic SST-2-style sentences."""
     model_size = CLASSIFIER_SIZES[0]  # keras-hub's one size with an sst2 classifier
     backbone_dir = smoke_backbone(cache_dir, model_size)
-    return _smoke_preset(cache_dir, f"bert_{model_size}_smoke_sst2", classifier_recipe(backbone_dir), backbone_dir,
-                         TASK_FILES)
+    return _smoke_preset(
+        cache_dir, f"bert_{model_size}_smoke_sst2", classifier_recipe(backbone_dir), backbone_dir, TASK_FILES
+    )
 
 
 def _smoke_preset(cache_dir: Path, stem: str, recipe: dict, source: Path, required: tuple[str, ...]) -> Path:
     """The preset `presets/<stem>-<recipe key>` in the cache, built from `source` once per recipe."""
     target = Path(cache_dir) / "presets" / f"{stem}-{recipe_key(recipe)}"
-    return build_once(target, lambda tmp: build_in_child(recipe, source, tmp, target.name), recipe,
-                      required=required, on_wait=lambda: announce_wait(target))
+    return build_once(
+        target,
+        lambda tmp: build_in_child(recipe, source, tmp, target.name),
+        recipe,
+        required=required,
+        on_wait=lambda: announce_wait(target),
+    )
 
 
 def announce_wait(target: Path) -> None:
@@ -156,18 +181,38 @@ def build_in_child(recipe: dict, source: Path, out: Path, name: str) -> None:
     with its parent; its failure becomes a CacheError carrying the end of its traceback.
     """
     name = f"smoke {recipe['kind']} preset {name}"
-    print(f"Building the {name}: once per cache ({Path(out).parent}), "
-          f"about {BUILD_SECONDS[recipe['kind']]} s on a 2-core CPU...", flush=True)
+    print(
+        f"Building the {name}: once per cache ({Path(out).parent}), "
+        f"about {BUILD_SECONDS[recipe['kind']]} s on a 2-core CPU...",
+        flush=True,
+    )
     started = time.monotonic()
     package_root = str(Path(__file__).resolve().parents[1])
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2",  # the child pins its backend and numerics itself
-           "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-    command = [sys.executable, "-m", "course_utils.preset_build", recipe["kind"], "--recipe", json.dumps(recipe),
-               "--source", str(source), "--out", str(out), "--parent", str(os.getpid())]
+    env = {
+        **os.environ,
+        "TF_CPP_MIN_LOG_LEVEL": "2",  # the child pins its backend and numerics itself
+        "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "course_utils.preset_build",
+        recipe["kind"],
+        "--recipe",
+        json.dumps(recipe),
+        "--source",
+        str(source),
+        "--out",
+        str(out),
+        "--parent",
+        str(os.getpid()),
+    ]
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     if result.returncode:
-        raise CacheError(f"building the {name} failed in its build process "
-                         f"({exit_reason(result.returncode)}):\n{traceback_tail(result.stderr)}")
+        raise CacheError(
+            f"building the {name} failed in its build process "
+            f"({exit_reason(result.returncode)}):\n{traceback_tail(result.stderr)}"
+        )
     print(f"Built the {name} in {time.monotonic() - started:.0f} s.", flush=True)
 
 

@@ -9,9 +9,26 @@ from statistics import mean
 from .config import LEVEL_SETTINGS, VALIDATION_SPLIT, guide_test_accuracy
 from .plots import level_comparison, save_png
 
-COLUMNS = ["notebook", "level", "backend", "model_size", "profile", "status", "test_accuracy", "guide_accuracy",
-           "test_loss", "val_accuracy", "seconds_per_epoch", "ms_per_step", "guide_ms_per_step", "jit_compile",
-           "trainable_params", "total_params", "wall_seconds", "error"]
+COLUMNS = [
+    "notebook",
+    "level",
+    "backend",
+    "model_size",
+    "profile",
+    "status",
+    "test_accuracy",
+    "guide_accuracy",
+    "test_loss",
+    "val_accuracy",
+    "seconds_per_epoch",
+    "ms_per_step",
+    "guide_ms_per_step",
+    "jit_compile",
+    "trainable_params",
+    "total_params",
+    "wall_seconds",
+    "error",
+]
 CSV_ONLY = ["data", "presets"]  # long texts: summary.md lists them once above the table
 
 
@@ -25,8 +42,12 @@ def summarize(run) -> dict:
     history, figures = results.get("history", {}), results.get("figures", {})
     seconds, provenance = results.get("seconds_per_epoch"), results.get("provenance", {})
     return {
-        "notebook": run.notebook.name, "level": run.level, "backend": run.backend,
-        "model_size": run.model_size, "profile": run.profile, "status": run.status,
+        "notebook": run.notebook.name,
+        "level": run.level,
+        "backend": run.backend,
+        "model_size": run.model_size,
+        "profile": run.profile,
+        "status": run.status,
         "test_accuracy": figures.get("test_accuracy"),
         "guide_accuracy": guide_test_accuracy(reference),
         "test_loss": figures.get("test_loss"),
@@ -37,7 +58,8 @@ def summarize(run) -> dict:
         "jit_compile": results.get("jit_compile"),
         "trainable_params": figures.get("trainable_params"),
         "total_params": figures.get("total_params"),
-        "wall_seconds": round(run.wall_seconds, 1), "error": run.error,
+        "wall_seconds": round(run.wall_seconds, 1),
+        "error": run.error,
         "data": provenance.get("data"),
         "presets": "; ".join(f"{kind}: {text}" for kind, text in provenance.get("presets", {}).items()) or None,
     }
@@ -69,18 +91,30 @@ def _heading(rows: list[dict], grid: dict) -> list[str]:
     others = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     lines = [f"# Course run: {ok} of {len(rows)} runs ok" + (f" ({others})" if others else ""), ""]
     if grid.get("interrupted_by"):
-        lines += [f"**Interrupted by {grid['interrupted_by']}: the runs marked interrupted did not finish "
-                  "(those stopped while running keep their partial notebook and log).**", ""]
+        lines += [
+            f"**Interrupted by {grid['interrupted_by']}: the runs marked interrupted did not finish "
+            "(those stopped while running keep their partial notebook and log).**",
+            "",
+        ]
     parameters = ", ".join(f"{k}={v}" for k, v in grid.get("parameters", {}).items()) or "the levels' own"
-    lines += [f"Grid: profile {grid.get('profile')}, {grid.get('workers')} worker(s), timeout "
-              f"{grid.get('timeout', 0):.0f} s per notebook, parameters: {parameters}.", ""]
+    lines += [
+        f"Grid: profile {grid.get('profile')}, {grid.get('workers')} worker(s), timeout "
+        f"{grid.get('timeout', 0):.0f} s per notebook, parameters: {parameters}.",
+        "",
+    ]
     sources = _sources(rows)
     if any(r["profile"] == "smoke" for r in rows):
-        lines += ["**Smoke profile: SYNTHETIC data and course-built presets; accuracies are not comparable "
-                  "with the guide's figures.**", ""]
+        lines += [
+            "**Smoke profile: SYNTHETIC data and course-built presets; accuracies are not comparable "
+            "with the guide's figures.**",
+            "",
+        ]
     if any("unverified" in line for line in sources):
-        lines += ["**Some inputs are local copies the course did not verify: these figures are only as "
-                  "good as those copies.**", ""]
+        lines += [
+            "**Some inputs are local copies the course did not verify: these figures are only as "
+            "good as those copies.**",
+            "",
+        ]
     return lines + ["Sources:", *sources, ""]
 
 
@@ -98,10 +132,13 @@ def write_report(root: Path, runs, grid: dict | None = None) -> Path:
         writer.writerows(rows)
     charted = [r for r in rows if r["status"] == "ok" and r["test_accuracy"] is not None]
     synthetic = any(r["profile"] == "smoke" for r in rows)
-    figure = level_comparison([f"{r['level']} {r['backend']} {r['model_size']}" for r in charted],
-                              [r["guide_accuracy"] for r in charted], [r["test_accuracy"] for r in charted],
-                              metric="accuracy on the test split",
-                              run_label="this run (SYNTHETIC data)" if synthetic else "this run")
+    figure = level_comparison(
+        [f"{r['level']} {r['backend']} {r['model_size']}" for r in charted],
+        [r["guide_accuracy"] for r in charted],
+        [r["test_accuracy"] for r in charted],
+        metric="accuracy on the test split",
+        run_label="this run (SYNTHETIC data)" if synthetic else "this run",
+    )
     save_png(figure, root / "comparison.png")
     lines = _heading(rows, grid) + [
         "What the columns mean: `test_accuracy` and `test_loss` are this run's one evaluation of the test "

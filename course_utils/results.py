@@ -64,11 +64,13 @@ def save_results(config: CourseConfig, history=None, timer: EpochTimer | None = 
 def _compared(record: dict) -> list[tuple[str, object, object]]:
     """(figure, guide's value, this run's value) for every figure the guide reports."""
     reference, history, figures = record["reference"], record["history"], record["figures"]
-    rows = [("test_accuracy", guide_test_accuracy(reference), figures.get("test_accuracy")),
-            ("test_loss", reference.get("test_loss"), figures.get("test_loss")),
-            ("val_accuracy", reference.get("val_accuracy"), history.get("val_sparse_categorical_accuracy")),
-            ("seconds_per_epoch", reference.get("seconds_per_epoch"), record.get("seconds_per_epoch")),
-            ("ms_per_step", reference.get("ms_per_step"), record.get("ms_per_step"))]
+    rows = [
+        ("test_accuracy", guide_test_accuracy(reference), figures.get("test_accuracy")),
+        ("test_loss", reference.get("test_loss"), figures.get("test_loss")),
+        ("val_accuracy", reference.get("val_accuracy"), history.get("val_sparse_categorical_accuracy")),
+        ("seconds_per_epoch", reference.get("seconds_per_epoch"), record.get("seconds_per_epoch")),
+        ("ms_per_step", reference.get("ms_per_step"), record.get("ms_per_step")),
+    ]
     shown = {name for name, _, _ in rows}
     rows += [(key, value, figures.get(key)) for key, value in reference.items() if key not in shown]
     return [(name, guide, run) for name, guide, run in rows if guide is not None]

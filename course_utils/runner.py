@@ -201,8 +201,20 @@ def execute(run: Run, timeout: float, stagger: _Stagger, parameters: dict, stop:
         return run
     run.directory.mkdir(parents=True, exist_ok=True)
     parameters = {"backend": run.backend, "profile": run.profile, "model_size": run.model_size, **parameters}
-    command = [sys.executable, "-m", "papermill", str(run.notebook), str(run.executed), "-y", json.dumps(parameters),
-               "--cwd", str(run.notebook.parent), "--no-progress-bar", "--log-level", "WARNING"]
+    command = [
+        sys.executable,
+        "-m",
+        "papermill",
+        str(run.notebook),
+        str(run.executed),
+        "-y",
+        json.dumps(parameters),
+        "--cwd",
+        str(run.notebook.parent),
+        "--no-progress-bar",
+        "--log-level",
+        "WARNING",
+    ]
     env = {**os.environ, COURSE_RESULTS_DIR: str(run.directory), COURSE_PROGRESS_FILE: str(run.progress_file)}
     run.started = time.monotonic()
     with open(run.directory / "papermill.log", "w", encoding="utf-8") as log:
@@ -217,8 +229,11 @@ def execute(run: Run, timeout: float, stagger: _Stagger, parameters: dict, stop:
                     where = progress(run)
                     _stop(process)
                     run.status = "interrupted" if stop.is_set() else "timeout"
-                    run.error = (f"stopped after {time.monotonic() - run.started:.0f} s"
-                                 if stop.is_set() else f"no result after {timeout:.0f} s")
+                    run.error = (
+                        f"stopped after {time.monotonic() - run.started:.0f} s"
+                        if stop.is_set()
+                        else f"no result after {timeout:.0f} s"
+                    )
                     run.error += f", in {where}" if where else ""
                     code = None
                     break
@@ -240,21 +255,33 @@ def check_parameters(parameters: dict) -> dict:
         if name in GRID_PARAMETERS:
             raise CourseConfigError(f"parameter {name!r} is set by the grid; use {GRID_PARAMETERS[name]} instead")
         if name not in NOTEBOOK_PARAMETERS:
-            raise CourseConfigError(f"parameter {name!r} is not a notebook parameter; choose from: "
-                                    + ", ".join(n for n in NOTEBOOK_PARAMETERS if n not in GRID_PARAMETERS))
+            raise CourseConfigError(
+                f"parameter {name!r} is not a notebook parameter; choose from: "
+                + ", ".join(n for n in NOTEBOOK_PARAMETERS if n not in GRID_PARAMETERS)
+            )
     return parameters
 
 
-def plan(notebooks: list[Path], backends: list[str], sizes: list[str], profile: str, root: Path,
-         parameters: dict | None = None) -> list[Run]:
+def plan(
+    notebooks: list[Path],
+    backends: list[str],
+    sizes: list[str],
+    profile: str,
+    root: Path,
+    parameters: dict | None = None,
+) -> list[Run]:
     """The grid, every run's parameters validated by the course's own rules before anything starts.
 
     A level that does not exist at a size (level 1 beyond `tiny`) is left out.
     """
     parameters = check_parameters(parameters or {})
-    runs = [Run(nb, backend, size, profile, root / f"{nb.stem}-{backend}-{size}")
-            for nb in notebooks for backend in backends for size in sizes
-            if level_runs_at(notebook_level(nb), size)]
+    runs = [
+        Run(nb, backend, size, profile, root / f"{nb.stem}-{backend}-{size}")
+        for nb in notebooks
+        for backend in backends
+        for size in sizes
+        if level_runs_at(notebook_level(nb), size)
+    ]
     for run in runs:
         run.params = resolve_params(run.level, run.backend, run.profile, run.model_size, **parameters)
     return runs
@@ -274,8 +301,11 @@ class _StopOnSignal:
 
     def _handle(self, signum, frame):
         if not self.stop.is_set():
-            tqdm.write(f"{signal.Signals(signum).name}: stopping the running notebooks (kernels included), "
-                       "cancelling the others, then writing the report", file=sys.stderr)
+            tqdm.write(
+                f"{signal.Signals(signum).name}: stopping the running notebooks (kernels included), "
+                "cancelling the others, then writing the report",
+                file=sys.stderr,
+            )
         self.signum = self.signum or signum
         self.stop.set()
 
@@ -284,8 +314,9 @@ class _StopOnSignal:
             signal.signal(signum, handler)
 
 
-def run_grid(notebooks, backends, sizes, profile, workers=1, timeout=DEFAULT_TIMEOUT, root=None,
-             extra_parameters=None, runs=None) -> tuple[Path, list[Run]]:
+def run_grid(
+    notebooks, backends, sizes, profile, workers=1, timeout=DEFAULT_TIMEOUT, root=None, extra_parameters=None, runs=None
+) -> tuple[Path, list[Run]]:
     """Execute the grid with `workers` parallel kernels; write the report; return (folder, runs).
 
     `runs` (from `plan`) skips planning again. After Ctrl-C or SIGTERM the report is still
@@ -298,8 +329,11 @@ def run_grid(notebooks, backends, sizes, profile, workers=1, timeout=DEFAULT_TIM
     if runs is None:
         runs = plan([Path(nb).absolute() for nb in notebooks], backends, sizes, profile, root, parameters)
     stagger, stop = _Stagger(KERNEL_START_GAP if workers > 1 else 0.0), threading.Event()
-    with _StopOnSignal(stop) as signals, ThreadPoolExecutor(max_workers=workers) as pool, \
-            tqdm(total=len(runs), desc="notebooks", unit="run") as bar:
+    with (
+        _StopOnSignal(stop) as signals,
+        ThreadPoolExecutor(max_workers=workers) as pool,
+        tqdm(total=len(runs), desc="notebooks", unit="run") as bar,
+    ):
         futures = {pool.submit(execute, run, timeout, stagger, parameters, stop): run for run in runs}
         pending = set(futures)
         while pending:
@@ -309,12 +343,23 @@ def run_grid(notebooks, backends, sizes, profile, workers=1, timeout=DEFAULT_TIM
                 if future.exception() is not None:  # a fault of the runner itself: report it, go on
                     run.status, run.error = "failed", f"runner error: {future.exception()!r}"
                 bar.update()
-                tqdm.write(f"{run.name}: {run.status} after {_elapsed(run.wall_seconds)}"
-                           + (f" ({run.error})" if run.error else ""))
+                tqdm.write(
+                    f"{run.name}: {run.status} after {_elapsed(run.wall_seconds)}"
+                    + (f" ({run.error})" if run.error else "")
+                )
             active = [r for r in runs if r.status == "running"]
-            bar.set_postfix_str("; ".join(f"{r.name} {_elapsed(time.monotonic() - r.started)} {progress(r)}".strip()
-                                          for r in active))
-    write_report(root, runs, {"profile": profile, "workers": workers, "timeout": timeout,
-                              "parameters": parameters,
-                              "interrupted_by": signal.Signals(signals.signum).name if signals.signum else None})
+            bar.set_postfix_str(
+                "; ".join(f"{r.name} {_elapsed(time.monotonic() - r.started)} {progress(r)}".strip() for r in active)
+            )
+    write_report(
+        root,
+        runs,
+        {
+            "profile": profile,
+            "workers": workers,
+            "timeout": timeout,
+            "parameters": parameters,
+            "interrupted_by": signal.Signals(signals.signum).name if signals.signum else None,
+        },
+    )
     return root, runs

@@ -73,8 +73,11 @@ class CourseConfig(RunParams):
 
     def provenance(self) -> dict:
         """Where this run's data and the presets it has loaded so far came from."""
-        presets = {kind: preset_provenance(self.__dict__[f"{kind}_preset"], self.cache_dir)
-                   for kind in ("backbone", "classifier") if f"{kind}_preset" in self.__dict__}
+        presets = {
+            kind: preset_provenance(self.__dict__[f"{kind}_preset"], self.cache_dir)
+            for kind in ("backbone", "classifier")
+            if f"{kind}_preset" in self.__dict__
+        }
         return {"data": self.data_provenance, "presets": presets}
 
     def summary(self) -> str:
@@ -88,7 +91,9 @@ class CourseConfig(RunParams):
         if self.synthetic:
             lines.insert(0, "!" * 78)
             lines.insert(1, "SMOKE PROFILE: synthetic reviews and course-built presets. Figures below are NOT")
-            lines.insert(2, "comparable to the guide's. (스모크 프로필: 합성 데이터의 수치이며 가이드와 비교할 수 없습니다)")
+            lines.insert(
+                2, "comparable to the guide's. (스모크 프로필: 합성 데이터의 수치이며 가이드와 비교할 수 없습니다)"
+            )
             lines.append("!" * 78)
         return "\n".join(lines)
 
@@ -163,8 +168,10 @@ def _distribute(backend: str, enabled: bool) -> list[str]:
     if not enabled:
         return []
     if backend != "jax":
-        print(f"data_parallel: Keras' distribution API runs on jax only; on {backend} this run uses "
-              "one device (use tf.distribute or torch DistributedDataParallel yourself for more).")
+        print(
+            f"data_parallel: Keras' distribution API runs on jax only; on {backend} this run uses "
+            "one device (use tf.distribute or torch DistributedDataParallel yourself for more)."
+        )
         return []
     import keras
 
@@ -173,8 +180,19 @@ def _distribute(backend: str, enabled: bool) -> list[str]:
     return devices
 
 
-def setup(level, backend=None, profile=None, model_size=None, epochs=None, batch_size=None,
-          max_examples=None, sequence_length=None, seed=None, data_parallel=None, verbose=True) -> CourseConfig:
+def setup(
+    level,
+    backend=None,
+    profile=None,
+    model_size=None,
+    epochs=None,
+    batch_size=None,
+    max_examples=None,
+    sequence_length=None,
+    seed=None,
+    data_parallel=None,
+    verbose=True,
+) -> CourseConfig:
     """Validate the run parameters, pick the backend and its settings, seed, and locate the data.
 
     `None` means: the environment variable (KERAS_BACKEND, COURSE_PROFILE) if set,
@@ -182,8 +200,9 @@ def setup(level, backend=None, profile=None, model_size=None, epochs=None, batch
     `data_parallel=True` (or COURSE_DATA_PARALLEL=1) splits every batch over all local
     accelerators with Keras' DataParallel distribution, on jax; off by default.
     """
-    params = resolve_params(level, backend, profile, model_size, epochs, batch_size,
-                            max_examples, sequence_length, seed)
+    params = resolve_params(
+        level, backend, profile, model_size, epochs, batch_size, max_examples, sequence_length, seed
+    )
     activate_backend(params.backend)
     cache_dir = ensure_writable(environment.cache_dir())
     import_tensorflow_quietly()  # before keras: its native start-up lines are noise in a notebook

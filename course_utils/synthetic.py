@@ -34,23 +34,93 @@ GENERATOR = {
 }
 
 SUBJECTS = [
-    "the movie", "this film", "the plot", "the acting", "the script", "the soundtrack",
-    "the director", "the cast", "the ending", "the story", "the dialogue", "the camera work",
-    "the pacing", "the lead actor", "the lead actress", "the villain", "the humor",
-    "the special effects", "the score", "the editing", "the first half", "the finale",
-    "the romance", "the screenplay", "the costumes", "the sequel", "the remake",
+    "the movie",
+    "this film",
+    "the plot",
+    "the acting",
+    "the script",
+    "the soundtrack",
+    "the director",
+    "the cast",
+    "the ending",
+    "the story",
+    "the dialogue",
+    "the camera work",
+    "the pacing",
+    "the lead actor",
+    "the lead actress",
+    "the villain",
+    "the humor",
+    "the special effects",
+    "the score",
+    "the editing",
+    "the first half",
+    "the finale",
+    "the romance",
+    "the screenplay",
+    "the costumes",
+    "the sequel",
+    "the remake",
 ]
 POSITIVE = [
-    "brilliant", "wonderful", "moving", "superb", "delightful", "gripping", "charming",
-    "excellent", "memorable", "clever", "beautiful", "touching", "hilarious", "stunning",
-    "fantastic", "heartfelt", "impressive", "powerful", "inventive", "engaging", "witty",
-    "thrilling", "elegant", "flawless", "refreshing", "smart", "magnificent", "lovely",
+    "brilliant",
+    "wonderful",
+    "moving",
+    "superb",
+    "delightful",
+    "gripping",
+    "charming",
+    "excellent",
+    "memorable",
+    "clever",
+    "beautiful",
+    "touching",
+    "hilarious",
+    "stunning",
+    "fantastic",
+    "heartfelt",
+    "impressive",
+    "powerful",
+    "inventive",
+    "engaging",
+    "witty",
+    "thrilling",
+    "elegant",
+    "flawless",
+    "refreshing",
+    "smart",
+    "magnificent",
+    "lovely",
 ]
 NEGATIVE = [
-    "boring", "dull", "awful", "terrible", "clumsy", "predictable", "tedious", "weak",
-    "lifeless", "forgettable", "painful", "messy", "bland", "ridiculous", "shallow",
-    "annoying", "horrible", "pointless", "wooden", "disappointing", "lazy", "confusing",
-    "silly", "cheap", "sloppy", "stale", "dreadful", "mediocre",
+    "boring",
+    "dull",
+    "awful",
+    "terrible",
+    "clumsy",
+    "predictable",
+    "tedious",
+    "weak",
+    "lifeless",
+    "forgettable",
+    "painful",
+    "messy",
+    "bland",
+    "ridiculous",
+    "shallow",
+    "annoying",
+    "horrible",
+    "pointless",
+    "wooden",
+    "disappointing",
+    "lazy",
+    "confusing",
+    "silly",
+    "cheap",
+    "sloppy",
+    "stale",
+    "dreadful",
+    "mediocre",
 ]
 INTENSIFIERS = ["", "", "very ", "really ", "quite ", "so ", "rather "]  # used on both sides
 LEANING_INTENSIFIERS = {  # collocations, as in real reviews
@@ -60,17 +130,29 @@ LEANING_INTENSIFIERS = {  # collocations, as in real reviews
 LINKS = ["was", "is", "felt", "seemed", "looked"]
 NEGATIONS = ["not", "never", "hardly", "not at all"]
 VERDICTS = {
-    1: ["I would recommend it to anyone.", "I loved every minute of it.", "I will watch it again.",
-        "It is worth your time.", "Easily one of the best films this year."],
-    0: ["I would not recommend it to anyone.", "I hated almost every minute of it.",
-        "I will never watch it again.", "It is not worth your time.",
-        "Easily one of the worst films this year."],
+    1: [
+        "I would recommend it to anyone.",
+        "I loved every minute of it.",
+        "I will watch it again.",
+        "It is worth your time.",
+        "Easily one of the best films this year.",
+    ],
+    0: [
+        "I would not recommend it to anyone.",
+        "I hated almost every minute of it.",
+        "I will never watch it again.",
+        "It is not worth your time.",
+        "Easily one of the worst films this year.",
+    ],
 }
 FILLER = [
-    "I watched it on a rainy {day} with my {who}.", "The film runs about {n} minutes.",
+    "I watched it on a rainy {day} with my {who}.",
+    "The film runs about {n} minutes.",
     "It was released in {year} and I saw it in a small theater.",
-    "My {who} picked it because of the poster.", "The story takes place in a small town near {place}.",
-    "We rented it on a {day} evening.", "It is based on a novel from {year}.",
+    "My {who} picked it because of the poster.",
+    "The story takes place in a small town near {place}.",
+    "We rented it on a {day} evening.",
+    "It is based on a novel from {year}.",
     "The {who} next to me kept talking during the first act.",
 ]
 FILL = {
@@ -86,7 +168,7 @@ def recipe(seed: int, settings: dict = GENERATOR) -> dict:
     """Everything that decides the corpus: seed, every setting, this file's source (word lists, code)
     and Python's version (`random` keeps its sequences only within one version)."""
     source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-    return {"seed": seed, "settings": settings, "source": source, "python": "%d.%d" % sys.version_info[:2]}
+    return {"seed": seed, "settings": settings, "source": source, "python": "{}.{}".format(*sys.version_info[:2])}
 
 
 def _adjective(rng: random.Random, word_polarity: int, settings: dict) -> str:
@@ -126,8 +208,7 @@ def _filler(rng: random.Random) -> str:
     return template.format(**{key: rng.choice(values) for key, values in FILL.items()})
 
 
-def review(rng: random.Random, label: int, length: tuple[int, int] | None = None,
-           settings: dict = GENERATOR) -> str:
+def review(rng: random.Random, label: int, length: tuple[int, int] | None = None, settings: dict = GENERATOR) -> str:
     """A review of `length` sentences (default: the generator's), in 1 to 4 paragraphs joined by <br /><br />."""
     parts = []
     for _ in range(rng.randint(*(length or settings["review_sentences"]))):

@@ -90,15 +90,25 @@ class EpochTimer(keras.callbacks.ProgbarLogger):
         self._write_progress(epoch, len(self.step_seconds[-1]), "done")
         steps = self.step_seconds[-1][1:] if epoch == 0 else self.step_seconds[-1]
         step = f", training step {1000 * statistics.median(steps):.0f} ms (median)" if steps else ""
-        metrics = "".join(f" | {key} {value:.4f}" for key, value in (logs or {}).items()
-                          if isinstance(value, (int, float)))
-        print(f"epoch {epoch + 1}/{self.epochs}: {len(self.step_seconds[-1])} steps in "
-              f"{self.seconds[-1]:.1f} s{step}{metrics}", flush=True)
+        metrics = "".join(
+            f" | {key} {value:.4f}" for key, value in (logs or {}).items() if isinstance(value, (int, float))
+        )
+        print(
+            f"epoch {epoch + 1}/{self.epochs}: {len(self.step_seconds[-1])} steps in "
+            f"{self.seconds[-1]:.1f} s{step}{metrics}",
+            flush=True,
+        )
 
     def _write_progress(self, epoch: int, step: int, phase: str) -> None:
         """Replace the progress file in one move, so the runner never reads half of it."""
-        record = {"epoch": epoch + 1, "epochs": self.epochs, "step": step, "steps": self.target,
-                  "phase": phase, "epoch_seconds": time.perf_counter() - self._epoch_start}
+        record = {
+            "epoch": epoch + 1,
+            "epochs": self.epochs,
+            "step": step,
+            "steps": self.target,
+            "phase": phase,
+            "epoch_seconds": time.perf_counter() - self._epoch_start,
+        }
         partial = self._progress.with_name(self._progress.name + ".tmp")
         partial.write_text(json.dumps(record), encoding="utf-8")
         os.replace(partial, self._progress)

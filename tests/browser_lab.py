@@ -30,8 +30,7 @@ STDERR_MIME = "application/vnd.jupyter.stderr"  # JupyterLab renders stderr stre
 # Lab settings for a test run: every cell stays in the DOM (no windowing), no news pop-up.
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                         "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
 }
 # Environment a learner's `make lab` would not have: pytest's, and the test suite's own log level.
 DROPPED_ENV = ("COURSE_RESULTS_DIR", "TF_CPP_MIN_LOG_LEVEL", "PYTEST_XDIST_WORKER", "PYTEST_CURRENT_TEST")
@@ -45,8 +44,9 @@ class Lab:
     log: Path
 
     def api(self, method: str, path: str):
-        request = urllib.request.Request(f"{self.url}{path}", method=method,
-                                         headers={"Authorization": f"token {self.token}"})
+        request = urllib.request.Request(
+            f"{self.url}{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             body = response.read()
         return json.loads(body) if body else None
@@ -73,14 +73,25 @@ def running_lab(root: Path, notebooks: list[Path], env: dict[str, str], start_ti
         (settings / name).parent.mkdir(parents=True, exist_ok=True)
         (settings / name).write_text(json.dumps(values))
     token, port = secrets.token_hex(16), free_port()
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-               "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={root}"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+    ]
     if os.geteuid() == 0:
         command.append("--allow-root")  # JupyterLab refuses root without it (CI runs as root)
     environment = {k: v for k, v in env.items() if k not in DROPPED_ENV}
-    environment.update(JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(root / ".lab" / "ws"),
-                       JUPYTER_CONFIG_DIR=str(root / ".lab" / "config"))
+    environment.update(
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(root / ".lab" / "ws"),
+        JUPYTER_CONFIG_DIR=str(root / ".lab" / "config"),
+    )
     log = root / ".lab" / "server.log"
     with open(log, "w") as log_file:
         server = subprocess.Popen(command, cwd=root, env=environment, stdout=log_file, stderr=subprocess.STDOUT)
@@ -126,10 +137,13 @@ class NotebookRun:
     wide_outputs: list[dict] = field(default_factory=list)  # outputs wider than the output area
 
 
-_STARTED_JS = """
+_STARTED_JS = (
+    """
 () => [...document.querySelectorAll('%s .jp-CodeCell .jp-InputArea-prompt')]
   .some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))
-""" % PANEL
+"""
+    % PANEL
+)
 
 # Done when no cell is queued or running and either every code cell ran or a cell failed
 # (Run All stops at an error, leaving the cells after it unnumbered).
@@ -191,7 +205,8 @@ def hangul_fonts(page) -> list[str]:
     """Platform fonts Chromium drew the first Korean markdown heading with (empty: no such heading)."""
     handle = page.evaluate_handle(
         f"() => [...document.querySelectorAll('{PANEL} .jp-RenderedMarkdown :is(h1, h2)')]"
-        ".find(h => /[\\uac00-\\ud7a3]/.test(h.textContent)) || null")
+        ".find(h => /[\\uac00-\\ud7a3]/.test(h.textContent)) || null"
+    )
     if handle.json_value() is None:
         return []
     page.evaluate("(h) => h.setAttribute('data-hangul-probe', '1')", handle)

@@ -23,5 +23,6 @@ def cache_dir() -> Path:
 def run_python(code: str, backend: str = "jax", timeout: int = 600, **env) -> subprocess.CompletedProcess:
     """Run `code` in a fresh interpreter (a backend is fixed per process)."""
     environment = {**os.environ, "KERAS_BACKEND": backend, **env}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=timeout, env=environment, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, env=environment, cwd=ROOT
+    )

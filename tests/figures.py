@@ -34,23 +34,31 @@ def problems(level: int, results: dict) -> list[str]:
     expect(len(results["history"]["loss"]) == results["params"]["epochs"], "one loss per epoch")
     expect(loss_falls(results), f"training loss did not fall: {results['history']['loss']}")
     if level == 3:
-        expect(figures["packed_length"] == settings["packer_sequence_length"],
-               f"packed length {figures['packed_length']} != packer_sequence_length")
+        expect(
+            figures["packed_length"] == settings["packer_sequence_length"],
+            f"packed length {figures['packed_length']} != packer_sequence_length",
+        )
     if level == 4:
         accuracy = results["history"]["val_sparse_categorical_accuracy"][-1]
-        expect(accuracy >= LEVEL4_MIN_VAL_ACCURACY,
-               f"validation accuracy {accuracy:.3f} < {LEVEL4_MIN_VAL_ACCURACY} on the frozen backbone")
+        expect(
+            accuracy >= LEVEL4_MIN_VAL_ACCURACY,
+            f"validation accuracy {accuracy:.3f} < {LEVEL4_MIN_VAL_ACCURACY} on the frozen backbone",
+        )
         expect(figures["backbone_unchanged"] is True, "the frozen backbone's weights changed")
-        expect(0 < figures["trainable_params"] < figures["total_params"] / 2,
-               f"{figures['trainable_params']} trainable of {figures['total_params']}")
+        expect(
+            0 < figures["trainable_params"] < figures["total_params"] / 2,
+            f"{figures['trainable_params']} trainable of {figures['total_params']}",
+        )
     if level == 5:
         expect(figures["reloaded_matches"] is True, "the saved preset does not reload to the same outputs")
     if level == 6:
         # WordPiece learning stops a little short of the asked size (the guide got 19,170 of 20,000).
         asked = figures["asked_vocabulary_size"]
         expect(asked == settings["vocabulary_size"], "asked vocabulary size is not the level's setting")
-        expect(0.95 * asked <= figures["vocabulary_size"] <= asked,
-               f"vocabulary of {figures['vocabulary_size']} for {asked} asked")
+        expect(
+            0.95 * asked <= figures["vocabulary_size"] <= asked,
+            f"vocabulary of {figures['vocabulary_size']} for {asked} asked",
+        )
     return found
 
 

@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 
-
 def stderr_blocks(notebook) -> list[tuple[int, str]]:
     """(cell index, text) of every stderr stream output in an executed notebook."""
     return [

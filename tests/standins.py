@@ -39,10 +39,15 @@ def bert_shaped_vocabulary(corpus_words: list[str], size: int = BERT_VOCABULARY_
     for token, index in sorted(BERT_SPECIAL_IDS.items(), key=lambda item: item[1]):
         slots.insert(index, token)
     characters = list(string.ascii_lowercase + string.digits + string.punctuation)
-    pieces = ("".join(letters) for length in (2, 3)
-              for letters in itertools.product(string.ascii_lowercase, repeat=length))
-    candidates = itertools.chain(characters, (f"##{c}" for c in characters), corpus_words,
-                                 itertools.chain.from_iterable((p, f"##{p}") for p in pieces))
+    pieces = (
+        "".join(letters) for length in (2, 3) for letters in itertools.product(string.ascii_lowercase, repeat=length)
+    )
+    candidates = itertools.chain(
+        characters,
+        (f"##{c}" for c in characters),
+        corpus_words,
+        itertools.chain.from_iterable((p, f"##{p}") for p in pieces),
+    )
     vocabulary, seen = list(slots), set(slots)
     for token in candidates:
         if len(vocabulary) == size:
@@ -57,14 +62,23 @@ def full_profile_standins(cache_dir: Path) -> tuple[Path, Path]:
     """(COURSE_PRESET_DIR, COURSE_IMDB_DIR) for a full-profile rehearsal; built once per cache."""
     corpus = synthetic_imdb(cache_dir, DEFAULTS["seed"])
     architecture = ARCHITECTURES["full"]["tiny"]
-    recipe = {"source": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16],  # any edit rebuilds
-              "corpus": corpus.parent.name, "architecture": architecture,
-              "vocabulary_size": BERT_VOCABULARY_SIZE}
+    recipe = {
+        "source": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16],  # any edit rebuilds
+        "corpus": corpus.parent.name,
+        "architecture": architecture,
+        "vocabulary_size": BERT_VOCABULARY_SIZE,
+    }
     target = Path(cache_dir) / "standins" / f"full-profile-{recipe_key(recipe)}"
-    build_once(target, lambda tmp: _build_in_child(tmp, corpus), recipe,
-               required=("presets/bert_tiny_en_uncased/config.json",
-                         "presets/bert_tiny_en_uncased_sst2/task.json",
-                         *(f"aclImdb/{part}" for part in LAYOUT)))
+    build_once(
+        target,
+        lambda tmp: _build_in_child(tmp, corpus),
+        recipe,
+        required=(
+            "presets/bert_tiny_en_uncased/config.json",
+            "presets/bert_tiny_en_uncased_sst2/task.json",
+            *(f"aclImdb/{part}" for part in LAYOUT),
+        ),
+    )
     return target / "presets", target / "aclImdb"
 
 
@@ -82,8 +96,12 @@ def _build_in_child(tmp: Path, corpus: Path) -> None:
     preset_note = note.format(what="keras-hub's architecture with RANDOM weights and a synthetic vocabulary")
     (presets / STAND_IN_MARKER).write_text(preset_note)
     code = f"import standins; standins._build_presets({str(presets)!r}, {str(imdb)!r}, {preset_note!r})"
-    env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "2",
-           "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT)])}
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": "jax",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT)]),
+    }
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     if result.returncode:
         raise RuntimeError(f"building the stand-in presets failed: {result.stderr.strip()[-2000:]}")
@@ -102,8 +120,9 @@ def _build_presets(presets: str, imdb: str, note: str) -> None:
 
     keras.utils.set_random_seed(0)
     presets = Path(presets)
-    tokenizer = keras_hub.models.BertTokenizer(vocabulary=bert_shaped_vocabulary(_corpus_words(Path(imdb))),
-                                               lowercase=True)
+    tokenizer = keras_hub.models.BertTokenizer(
+        vocabulary=bert_shaped_vocabulary(_corpus_words(Path(imdb))), lowercase=True
+    )
     architecture = ARCHITECTURES["full"]["tiny"]
     backbone = keras_hub.models.BertBackbone(vocabulary_size=BERT_VOCABULARY_SIZE, **architecture)
     backbone.save_to_preset(str(presets / "bert_tiny_en_uncased"))

@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -14,8 +13,9 @@ from step_time import verdict  # noqa: E402
 from course_utils.runtime import training_settings  # noqa: E402
 
 
-@pytest.mark.parametrize("q1, q3, expected", [(1.05, 1.2, "course faster"), (0.8, 0.95, "guide faster"),
-                                              (0.97, 1.04, "tie (within noise)")])
+@pytest.mark.parametrize(
+    "q1, q3, expected", [(1.05, 1.2, "course faster"), (0.8, 0.95, "guide faster"), (0.97, 1.04, "tie (within noise)")]
+)
 def test_verdict_follows_the_quartiles(q1, q3, expected):
     assert verdict({"ratio_q1": q1, "ratio_q3": q3}) == expected
 
@@ -28,8 +28,13 @@ def test_training_settings_per_backend_and_device():
 
 @pytest.mark.slow
 def test_step_time_prints_a_paired_row_with_the_course_settings():
-    result = subprocess.run([sys.executable, "benchmarks/step_time.py", "--shape", "smoke", "--levels", "6",
-                             "--pairs", "3"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "benchmarks/step_time.py", "--shape", "smoke", "--levels", "6", "--pairs", "3"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     (row,) = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert (row["level"], row["pairs"], row["course_policy"]) == (6, 3, "float32")

@@ -16,10 +16,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-
 from browser_lab import CHROMIUM, run_all_cells, running_lab, screenshot
 from conftest import ROOT
 from figures import check_results_file
+
 from course_utils.runner import course_notebooks
 
 pytestmark = pytest.mark.browser
@@ -57,8 +57,10 @@ def summary():
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "summary.json").write_text(json.dumps(runs, indent=1, ensure_ascii=False))
     for name, run in runs.items():
-        print(f"browser: {name} ran in {run['seconds']:.0f} s, {run['images']} figures, "
-              f"{len(run['stderr_blocks'])} stderr blocks, fonts for Korean: {', '.join(run['hangul_fonts'])}")
+        print(
+            f"browser: {name} ran in {run['seconds']:.0f} s, {run['images']} figures, "
+            f"{len(run['stderr_blocks'])} stderr blocks, fonts for Korean: {', '.join(run['hangul_fonts'])}"
+        )
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name[:2])

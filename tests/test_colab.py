@@ -16,9 +16,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import ROOT
 from packaging.requirements import Requirement
 
-from conftest import ROOT
 from course_utils import colab
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -34,11 +34,13 @@ COURSE = colab.course_requirements(ROOT / "pyproject.toml")
 
 # --- the cell and the one URL --------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", colab_cell.NOTEBOOKS, ids=lambda p: p.name)
 def test_every_notebook_has_the_colab_cell_built_from_the_one_url(path):
     cell = nbformat.read(path, as_version=4).cells[colab_cell.CELL_INDEX]
     assert cell.source == colab_cell.cell_source(colab_cell.repository_url()), (
-        "run `.venv/bin/python tools/colab_cell.py` to write the Colab cell into the notebooks")
+        "run `.venv/bin/python tools/colab_cell.py` to write the Colab cell into the notebooks"
+    )
     assert colab_cell.form_default(cell.source) == colab_cell.repository_url()
 
 
@@ -52,7 +54,8 @@ def test_links_and_form_field_follow_the_url():
     links = colab_cell.colab_links("https://github.com/someone/kerasnlp-course.git")
     assert len(links) == 6 and links[0] == (
         "- [01_inference_pretrained_classifier.ipynb](https://colab.research.google.com/github/someone/"
-        "kerasnlp-course/blob/main/notebooks/01_inference_pretrained_classifier.ipynb)")
+        "kerasnlp-course/blob/main/notebooks/01_inference_pretrained_classifier.ipynb)"
+    )
     assert "not a GitHub repository" in colab_cell.colab_links("https://gitlab.com/a/b.git")[0]
     assert colab_cell.form_default(colab_cell.cell_source("https://github.com/a/b.git")) == "https://github.com/a/b.git"
     with pytest.raises(ValueError, match="quotes"):
@@ -70,22 +73,37 @@ def test_cell_does_nothing_outside_colab(tmp_path, monkeypatch):
 
 def test_cell_imports_nothing_heavy_before_installing():
     """The cell imports course_utils.colab before pip runs: it must not import a framework."""
-    code = ("import sys; from course_utils import colab, devices; "
-            "print(sorted(m for m in ('keras', 'keras_hub', 'tensorflow', 'jax', 'torch') if m in sys.modules))")
+    code = (
+        "import sys; from course_utils import colab, devices; "
+        "print(sorted(m for m in ('keras', 'keras_hub', 'tensorflow', 'jax', 'torch') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.stdout.strip() == "[]", result.stderr
 
 
 # --- the install plan, for Colab images this machine cannot be -----------------------------------
 
+
 def test_plan_keeps_a_recent_colab_tensorflow_and_matches_tensorflow_text():
-    installed = {"tensorflow": "2.20.0", "jax": "0.7.2", "jaxlib": "0.7.2", "jax-cuda12-plugin": "0.7.2",
-                 "torch": "2.8.0+cu126", "numpy": "2.0.2"}
+    installed = {
+        "tensorflow": "2.20.0",
+        "jax": "0.7.2",
+        "jaxlib": "0.7.2",
+        "jax-cuda12-plugin": "0.7.2",
+        "torch": "2.8.0+cu126",
+        "numpy": "2.0.2",
+    }
     plan = colab.plan(COURSE, installed)
     assert "tensorflow-text==2.20.*" in plan.requirements
     assert not any(r.startswith(("tensorflow==", "jax", "torch")) for r in plan.requirements)
-    assert plan.constraints == ["tensorflow==2.20.0", "jax==0.7.2", "jaxlib==0.7.2", "jax-cuda12-plugin==0.7.2",
-                                "torch==2.8.0+cu126", "numpy==2.0.2"]
+    assert plan.constraints == [
+        "tensorflow==2.20.0",
+        "jax==0.7.2",
+        "jaxlib==0.7.2",
+        "jax-cuda12-plugin==0.7.2",
+        "torch==2.8.0+cu126",
+        "numpy==2.0.2",
+    ]
     assert {"keras==3.15.1", "keras-hub==0.32.0", "keras-nlp==0.32.0"} <= set(plan.requirements)
 
 
@@ -95,7 +113,9 @@ def test_plan_installs_the_tested_tensorflow_where_colab_has_an_older_one(tensor
     plan = colab.plan(COURSE, installed)
     assert {"tensorflow==2.21.0", "tensorflow-text==2.21.1"} <= set(plan.requirements)
     assert plan.constraints == ["jax==0.5.3", "torch==2.6.0+cu124"]
-    assert "tensorflow-text 2.21.1을 설치합니다" in plan.notes[0] and "jax와 torch는 Colab의 것을 그대로" in plan.notes[0]
+    assert (
+        "tensorflow-text 2.21.1을 설치합니다" in plan.notes[0] and "jax와 torch는 Colab의 것을 그대로" in plan.notes[0]
+    )
     assert (tensorflow or "tensorflow가 없으므로") in plan.notes[0]
 
 
@@ -103,18 +123,25 @@ def test_problems_name_each_incompatibility_in_korean():
     before = {"jax": "0.7.2", "torch": "2.8.0"}
     # every course requirement at the version its specifier names (==X or >=X; any if none), then three mismatches
     fitting = {req.name: next((spec.version for spec in req.specifier), "1.0") for req in map(Requirement, COURSE)}
-    after = fitting | {"keras": "3.10.0", "tensorflow": "2.20.0", "tensorflow-text": "2.21.1",
-                       "jax": "0.10.2", "torch": "2.8.0"}
+    after = fitting | {
+        "keras": "3.10.0",
+        "tensorflow": "2.20.0",
+        "tensorflow-text": "2.21.1",
+        "jax": "0.10.2",
+        "torch": "2.8.0",
+    }
     found = colab.problems(COURSE, before, after)
     assert found[0] == "keras 3.10.0: 강좌에 필요한 버전은 ==3.15.1입니다."
     assert "tensorflow 2.20.0과 tensorflow-text 2.21.1" in found[1]
     assert found[2].startswith("jax이(가) 0.7.2에서 0.10.2(으)로 바뀌었습니다")
     assert len(found) == 3
-    assert colab.problems(COURSE, before, after | {"keras": "3.15.1", "tensorflow-text": "2.20.1",
-                                                   "jax": "0.7.2"}) == []
+    assert (
+        colab.problems(COURSE, before, after | {"keras": "3.15.1", "tensorflow-text": "2.20.1", "jax": "0.7.2"}) == []
+    )
 
 
 # --- the cell run for real in a Colab stand-in ---------------------------------------------------
+
 
 def _excluded(entry: str) -> bool:
     if "course_utils" in entry or entry in OWN_TOOLS:
@@ -128,10 +155,22 @@ def colab_image(tmp_path_factory):
     root = tmp_path_factory.mktemp("colab")
     subprocess.run([sys.executable, "-m", "venv", str(root / "venv")], check=True)
     python = root / "venv" / "bin" / "python"
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                               capture_output=True, text=True, check=True).stdout.strip())
-    course_site = Path(subprocess.run([sys.executable, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                                      capture_output=True, text=True, check=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    course_site = Path(
+        subprocess.run(
+            [sys.executable, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     image = root / "preinstalled"
     image.mkdir()
     for entry in course_site.iterdir():
@@ -143,11 +182,16 @@ def colab_image(tmp_path_factory):
     (startup / "00-colab.py").write_text("import google.colab  # Colab imports it at kernel start\n")
     kernel = root / "jupyter" / "kernels" / "colab-standin"
     kernel.mkdir(parents=True)
-    (kernel / "kernel.json").write_text(json.dumps({
-        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Colab stand-in", "language": "python",
-        "env": {"IPYTHONDIR": str(root / "ipython")},
-    }))
+    (kernel / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Colab stand-in",
+                "language": "python",
+                "env": {"IPYTHONDIR": str(root / "ipython")},
+            }
+        )
+    )
     return python, root / "jupyter"
 
 
@@ -163,8 +207,14 @@ def in_colab(colab_image, tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
     def run(notebook: Path):
-        return papermill.execute_notebook(str(notebook), str(tmp_path / f"out-{notebook.name}"),
-                                          kernel_name="colab-standin", cwd=str(tmp_path), progress_bar=False)
+        return papermill.execute_notebook(
+            str(notebook),
+            str(tmp_path / f"out-{notebook.name}"),
+            kernel_name="colab-standin",
+            cwd=str(tmp_path),
+            progress_bar=False,
+        )
+
     return run
 
 
@@ -185,8 +235,9 @@ def test_cell_without_a_url_stops_and_says_what_to_set(in_colab, tmp_path):
 
 
 @pytest.mark.learner_paths
-def test_notebook_01_runs_in_colab_after_the_first_cell_installs_the_course(in_colab, colab_image, tmp_path,
-                                                                            monkeypatch):
+def test_notebook_01_runs_in_colab_after_the_first_cell_installs_the_course(
+    in_colab, colab_image, tmp_path, monkeypatch
+):
     monkeypatch.setenv("COURSE_REPO_URL", f"file://{ROOT}")  # the form field's override: this repository
     executed = in_colab(colab_cell.NOTEBOOKS[0])
     setup_output = _cell_text(executed.cells[colab_cell.CELL_INDEX])
@@ -196,8 +247,13 @@ def test_notebook_01_runs_in_colab_after_the_first_cell_installs_the_course(in_c
     python, _ = colab_image
     where = {}
     for module in ("keras", "keras_hub", "tensorflow_text", "course_utils", "tensorflow", "jax", "torch"):
-        where[module] = subprocess.run([str(python), "-c", f"import {module}; print({module}.__file__)"],
-                                       capture_output=True, text=True, cwd=tmp_path, env=os.environ).stdout.strip()
+        where[module] = subprocess.run(
+            [str(python), "-c", f"import {module}; print({module}.__file__)"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=os.environ,
+        ).stdout.strip()
     venv = str(python.parents[1])
     for module in ("keras", "keras_hub", "tensorflow_text"):  # installed by the cell into Colab's Python
         assert where[module].startswith(venv), where

@@ -3,9 +3,9 @@
 import os
 
 import pytest
+from conftest import run_python
 
 from course_utils.config import ARCHITECTURES, LEVEL_SETTINGS, CourseConfigError, resolve_params
-from conftest import run_python
 
 
 def test_defaults_come_from_the_level_and_profile():
@@ -36,7 +36,10 @@ def test_model_size_changes_the_architecture_in_both_profiles():
 @pytest.mark.parametrize(
     "kwargs, fragment",
     [
-        ({"backend": "pytorch"}, "backend='pytorch' is not valid (did you mean 'torch'?); choose one of: jax, tensorflow, torch"),
+        (
+            {"backend": "pytorch"},
+            "backend='pytorch' is not valid (did you mean 'torch'?); choose one of: jax, tensorflow, torch",
+        ),
         ({"profile": "Smoke"}, "profile='Smoke' is not valid (did you mean 'smoke'?); choose one of: full, smoke"),
         ({"model_size": "huge"}, "model_size='huge' is not valid; choose one of: tiny, small, medium, base"),
         ({"epochs": 0}, "epochs=0 is out of range"),
@@ -86,7 +89,9 @@ def test_setup_refuses_a_keras_already_imported_with_another_backend():
         "    print('ERR', e)\n",
         backend="jax",
     )
-    assert "ERR backend='torch' was asked for but keras is already imported with backend='jax'" in result.stdout, result.stderr
+    assert "ERR backend='torch' was asked for but keras is already imported with backend='jax'" in result.stdout, (
+        result.stderr
+    )
 
 
 @pytest.mark.slow

@@ -3,6 +3,7 @@
 import functools
 import hashlib
 import http.server
+import itertools
 import random
 import re
 import tarfile
@@ -47,8 +48,9 @@ def test_reviews_are_varied_and_use_imdb_line_breaks(corpus):
 
 
 def test_no_single_word_separates_the_classes(corpus):
-    vocab = lambda label: [set(re.findall(r"[a-z]+", p.read_text().lower()))
-                           for p in (corpus / "train" / label).glob("*.txt")]
+    def vocab(label):
+        return [set(re.findall(r"[a-z]+", p.read_text().lower())) for p in (corpus / "train" / label).glob("*.txt")]
+
     pos, neg = vocab("pos"), vocab("neg")
     for word in set().union(*pos, *neg):
         in_pos = sum(word in review for review in pos) / len(pos)
@@ -70,7 +72,7 @@ def test_reviews_are_coherent_like_real_ones(corpus):
                 if word in synthetic.POSITIVE or word in synthetic.NEGATIVE:
                     total += 1
                     agree += (word in synthetic.POSITIVE) == bool(label)
-            for before, after in zip(words, words[1:]):
+            for before, after in itertools.pairwise(words):
                 for side, intensifiers in synthetic.LEANING_INTENSIFIERS.items():
                     if before + " " in intensifiers:
                         leaning.append(after in (synthetic.POSITIVE if side else synthetic.NEGATIVE))
@@ -81,7 +83,10 @@ def test_reviews_are_coherent_like_real_ones(corpus):
 def test_corpus_is_deterministic_for_a_seed(tmp_path, corpus):
     synthetic.write_corpus(tmp_path / "a", seed=7, sizes=SMALL)
     synthetic.write_corpus(tmp_path / "b", seed=8, sizes=SMALL)
-    read = lambda root: {p.relative_to(root): p.read_text() for p in root.rglob("*.txt")}
+
+    def read(root):
+        return {p.relative_to(root): p.read_text() for p in root.rglob("*.txt")}
+
     assert read(tmp_path / "a" / "aclImdb") == read(corpus)
     assert read(tmp_path / "b" / "aclImdb") != read(corpus)
 
@@ -91,7 +96,10 @@ def test_short_sentence_set_is_balanced_and_short():
     assert sum(labels) == 50
     rng = random.Random(1)
     reviews = [synthetic.review(rng, 1) for _ in range(100)]
-    mean_words = lambda items: sum(len(t.split()) for t in items) / len(items)
+
+    def mean_words(items):
+        return sum(len(t.split()) for t in items) / len(items)
+
     assert mean_words(texts) < 0.6 * mean_words(reviews)
 
 

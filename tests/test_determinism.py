@@ -30,13 +30,13 @@ def tensors(weights_file: Path) -> dict[str, np.ndarray]:
     """Every array in a Keras .weights.h5 file, by its path in the file."""
     found = {}
     with h5py.File(weights_file, "r") as handle:
-        handle.visititems(lambda name, item: found.__setitem__(name, item[()])
-                          if isinstance(item, h5py.Dataset) else None)
+        handle.visititems(
+            lambda name, item: found.__setitem__(name, item[()]) if isinstance(item, h5py.Dataset) else None
+        )
     return found
 
 
-def test_a_fresh_cache_from_another_backend_builds_identical_presets_and_keeps_the_random_state(
-        cache_dir, tmp_path):
+def test_a_fresh_cache_from_another_backend_builds_identical_presets_and_keeps_the_random_state(cache_dir, tmp_path):
     """The session's presets (asked for from jax) against a fresh build asked for from torch; the same
     draws after the presets whether the run built them (cold) or found them (warm)."""
     cold = run_python(ASK_FROM_TORCH, backend="torch", COURSE_CACHE_DIR=str(tmp_path))
@@ -44,7 +44,7 @@ def test_a_fresh_cache_from_another_backend_builds_identical_presets_and_keeps_t
     # Asked second, so that `make test` can build the session's presets (`make prepare`) meanwhile.
     reference = [Path(resolve_preset(kind, "tiny", "smoke", cache_dir)) for kind in ("backbone", "classifier")]
     fresh = [Path(p) for p in cold.stdout.split("PATHS", 1)[1].split("\n", 1)[0].split()]
-    for old, new in zip(reference, fresh):
+    for old, new in zip(reference, fresh, strict=True):
         assert old.name == new.name  # same recipe, so the same cache key
         for name in ("config.json", "tokenizer.json", "assets/tokenizer/vocabulary.txt"):
             assert (old / name).read_bytes() == (new / name).read_bytes(), name

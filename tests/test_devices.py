@@ -1,17 +1,19 @@
 """`python -m course_utils devices`: what each backend sees, and what to do when a GPU is missed."""
 
-import pytest
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
+
 from course_utils import devices
 
 
 @pytest.mark.slow
 def test_cli_lists_every_backend_with_its_devices():
-    result = subprocess.run([sys.executable, "-m", "course_utils", "devices"], capture_output=True,
-                            text=True, cwd=ROOT, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "course_utils", "devices"], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("NVIDIA GPU:")

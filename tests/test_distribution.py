@@ -1,8 +1,8 @@
 """Data-parallel training on two virtual jax CPU devices: batches split, same figures as one device."""
 
-import pytest
 import json
 
+import pytest
 from conftest import run_python
 
 TRAIN = """
@@ -40,7 +40,7 @@ def test_data_parallel_splits_batches_over_both_devices_and_trains_the_same():
     assert single["devices"] == parallel["devices"] == 2
     assert single["cfg_devices"] == 0 and single["batch_axes"] is None
     assert parallel["cfg_devices"] == 2 and parallel["batch_axes"][0] == "batch"
-    for a, b in zip(single["loss"], parallel["loss"]):
+    for a, b in zip(single["loss"], parallel["loss"], strict=True):
         assert abs(a - b) < 1e-3 * max(1.0, abs(a))
     assert parallel["loss"][-1] < parallel["loss"][0]
 
@@ -60,7 +60,6 @@ def test_data_parallel_on_another_backend_says_what_it_does():
 @pytest.mark.slow
 def test_level6_notebook_trains_to_the_same_figures_data_parallel(tmp_path, monkeypatch):
     import papermill
-
     from conftest import ROOT
 
     notebook = ROOT / "notebooks" / "06_transformer_from_scratch.ipynb"
@@ -71,10 +70,14 @@ def test_level6_notebook_trains_to_the_same_figures_data_parallel(tmp_path, monk
         out.mkdir()
         monkeypatch.setenv("COURSE_DATA_PARALLEL", parallel)
         monkeypatch.setenv("COURSE_RESULTS_DIR", str(out))
-        papermill.execute_notebook(str(notebook), str(out / notebook.name), cwd=str(out), progress_bar=False,
-                                   parameters={"backend": "jax", "profile": "smoke", "epochs": 2,
-                                               "max_examples": 320})  # 16 + 4 even batches an epoch
+        papermill.execute_notebook(
+            str(notebook),
+            str(out / notebook.name),
+            cwd=str(out),
+            progress_bar=False,
+            parameters={"backend": "jax", "profile": "smoke", "epochs": 2, "max_examples": 320},
+        )  # 16 + 4 even batches an epoch
         histories[parallel] = json.loads((out / "level6_results.json").read_text())["history"]
     for key in ("loss", "val_loss", "val_sparse_categorical_accuracy"):
-        for one, two in zip(histories["0"][key], histories["1"][key]):
+        for one, two in zip(histories["0"][key], histories["1"][key], strict=True):
             assert abs(one - two) < 1e-3, (key, histories)

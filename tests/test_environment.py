@@ -9,8 +9,8 @@ from course_utils import environment
 
 def test_readme_lists_exactly_the_variables_of_the_table():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("| variable | meaning | default |"):]
-    rows = section[:section.index("\n\n")].splitlines()[2:]
+    section = readme[readme.index("| variable | meaning | default |") :]
+    rows = section[: section.index("\n\n")].splitlines()[2:]
     listed = {name for row in rows for name in re.findall(r"`([A-Z_]+)`", row.split("|")[1])}
     assert listed == set(environment.VARIABLES)
 
@@ -33,6 +33,8 @@ def test_empty_values_count_as_unset(monkeypatch, tmp_path):
 
 
 def test_importing_the_package_imports_no_keras():
-    result = run_python("import sys, course_utils, course_utils.config, course_utils.runner, course_utils.__main__\n"
-                        "print(sorted(m for m in ('keras', 'keras_hub', 'tensorflow', 'jax', 'torch') if m in sys.modules))")
+    result = run_python(
+        "import sys, course_utils, course_utils.config, course_utils.runner, course_utils.__main__\n"
+        "print(sorted(m for m in ('keras', 'keras_hub', 'tensorflow', 'jax', 'torch') if m in sys.modules))"
+    )
     assert result.stdout.strip() == "[]", result.stderr[-2000:]

@@ -10,10 +10,10 @@ the guide's, and the results say where data and presets came from.
 import json
 
 import pytest
+from standins import BERT_SPECIAL_IDS, BERT_VOCABULARY_SIZE, bert_shaped_vocabulary, full_profile_standins
 
 from course_utils.config import LEVEL_SETTINGS
 from course_utils.runner import course_notebooks
-from standins import BERT_SPECIAL_IDS, BERT_VOCABULARY_SIZE, bert_shaped_vocabulary, full_profile_standins
 
 NOTEBOOKS = course_notebooks()
 BACKEND = "torch"  # no compile step: at 32 reviews, tensorflow spent ~50 s a fit compiling, torch ~20 s in all
@@ -67,10 +67,16 @@ def run_full(standins, tmp_path, monkeypatch):
 
     def run(level: int) -> dict:
         path = NOTEBOOKS[level - 1]
-        papermill.execute_notebook(str(path), str(tmp_path / path.name), cwd=str(tmp_path), progress_bar=False,
-                                   kernel_name="python3", parameters=dict(
-                                       backend=BACKEND, profile="full", epochs=1, max_examples=MAX_EXAMPLES))
+        papermill.execute_notebook(
+            str(path),
+            str(tmp_path / path.name),
+            cwd=str(tmp_path),
+            progress_bar=False,
+            kernel_name="python3",
+            parameters=dict(backend=BACKEND, profile="full", epochs=1, max_examples=MAX_EXAMPLES),
+        )
         return json.loads((tmp_path / f"level{level}_results.json").read_text())
+
     return run
 
 
@@ -114,4 +120,6 @@ def test_every_level_runs_in_the_full_profile(run_full, standins, level):
         vocabulary = figures["vocabulary_size"]
         assert figures["asked_vocabulary_size"] == 20_000 and 0 < vocabulary <= 20_000
         assert figures["total_params"] == EMBEDDING_DIM * vocabulary + LEVEL6_PARAMS_BESIDES_VOCABULARY
-        assert EMBEDDING_DIM * 19_170 + LEVEL6_PARAMS_BESIDES_VOCABULARY == LEVEL_SETTINGS[6]["reference"]["total_params"]
+        assert (
+            EMBEDDING_DIM * 19_170 + LEVEL6_PARAMS_BESIDES_VOCABULARY == LEVEL_SETTINGS[6]["reference"]["total_params"]
+        )

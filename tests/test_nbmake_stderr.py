@@ -1,12 +1,11 @@
 """The nbmake pass of `make test` fails a notebook that writes to stderr or gets its level's figures wrong."""
 
-import pytest
 import os
 import subprocess
 import sys
 
 import nbformat
-
+import pytest
 from conftest import ROOT
 from nbmake_stderr import stderr_blocks
 
@@ -18,11 +17,13 @@ def _notebook(path, *sources):
 
 
 def test_stderr_blocks_lists_only_stderr_streams():
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("text"),
-        nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output("stream", name="stdout", text="fine\n")]),
-        nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output("stream", name="stderr", text="noise\n")]),
-    ])
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("text"),
+            nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output("stream", name="stdout", text="fine\n")]),
+            nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output("stream", name="stderr", text="noise\n")]),
+        ]
+    )
     assert stderr_blocks(notebook) == [(2, "noise\n")]
 
 
@@ -31,9 +32,25 @@ def test_nbmake_with_the_plugin_fails_on_stderr_and_passes_clean_notebooks(tmp_p
     clean = _notebook(tmp_path / "clean.ipynb", "print('hello')", "import warnings")
     noisy = _notebook(tmp_path / "noisy.ipynb", "print('hello')", "import sys; print('oops', file=sys.stderr)")
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "tests.nbmake_stderr", "-p", "no:cacheprovider", "--nbmake",
-         "-q", "--rootdir", str(tmp_path), str(clean), str(noisy)],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "tests.nbmake_stderr",
+            "-p",
+            "no:cacheprovider",
+            "--nbmake",
+            "-q",
+            "--rootdir",
+            str(tmp_path),
+            str(clean),
+            str(noisy),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 failed, 1 passed" in result.stdout
@@ -54,17 +71,38 @@ pathlib.Path(os.environ["COURSE_RESULTS_DIR"], "level4_results.json").write_text
 def test_nbmake_with_the_plugin_checks_the_figures_a_level_notebook_writes(tmp_path):
     """A level's notebook (named like one) must write results that pass tests/figures.py in this run."""
     (tmp_path / "good").mkdir(), (tmp_path / "bad").mkdir(), (tmp_path / "silent").mkdir()
-    runs = {name: _notebook(tmp_path / name / "04_stand_in.ipynb", source)
-            for name, source in [("good", WRITE_RESULTS % 0.8), ("bad", WRITE_RESULTS % 0.5),
-                                 ("silent", "print('no results')")]}
+    runs = {
+        name: _notebook(tmp_path / name / "04_stand_in.ipynb", source)
+        for name, source in [
+            ("good", WRITE_RESULTS % 0.8),
+            ("bad", WRITE_RESULTS % 0.5),
+            ("silent", "print('no results')"),
+        ]
+    }
     outcomes = {}
     for name, notebook in runs.items():
         results = tmp_path / name / "results"
         results.mkdir()
         outcomes[name] = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "tests.nbmake_stderr", "-p", "no:cacheprovider", "--nbmake",
-             "-q", "--rootdir", str(tmp_path), str(notebook)],
-            capture_output=True, text=True, cwd=ROOT, timeout=300, env={**os.environ, "COURSE_RESULTS_DIR": str(results)},
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-p",
+                "tests.nbmake_stderr",
+                "-p",
+                "no:cacheprovider",
+                "--nbmake",
+                "-q",
+                "--rootdir",
+                str(tmp_path),
+                str(notebook),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=300,
+            env={**os.environ, "COURSE_RESULTS_DIR": str(results)},
         )
     assert outcomes["good"].returncode == 0, outcomes["good"].stdout
     assert outcomes["bad"].returncode == 1 and "validation accuracy 0.500 < 0.7" in outcomes["bad"].stdout

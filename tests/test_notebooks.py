@@ -58,8 +58,14 @@ def _execute(number: int, tmp_path: Path, **parameters) -> dict:
     import papermill
 
     path = next(p for p in NOTEBOOKS if p.name.startswith(f"{number:02d}_"))
-    papermill.execute_notebook(str(path), str(tmp_path / path.name), parameters=parameters,
-                               cwd=str(tmp_path), progress_bar=False, kernel_name="python3")
+    papermill.execute_notebook(
+        str(path),
+        str(tmp_path / path.name),
+        parameters=parameters,
+        cwd=str(tmp_path),
+        progress_bar=False,
+        kernel_name="python3",
+    )
     return json.loads((tmp_path / f"level{number}_results.json").read_text())
 
 

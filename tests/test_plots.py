@@ -19,8 +19,12 @@ def _labelled(axis):
 
 
 def test_training_curves_plot_train_beside_validation(tmp_path):
-    history = {"loss": [0.7, 0.5, 0.4], "val_loss": [0.69, 0.6, 0.55],
-               "sparse_categorical_accuracy": [0.5, 0.7, 0.8], "val_sparse_categorical_accuracy": [0.5, 0.6, 0.7]}
+    history = {
+        "loss": [0.7, 0.5, 0.4],
+        "val_loss": [0.69, 0.6, 0.55],
+        "sparse_categorical_accuracy": [0.5, 0.7, 0.8],
+        "val_sparse_categorical_accuracy": [0.5, 0.6, 0.7],
+    }
     figure = plots.training_curves(history)
     loss_axis, accuracy_axis = figure.axes
     assert [list(line.get_ydata()) for line in loss_axis.lines] == [history["loss"], history["val_loss"]]
@@ -54,6 +58,7 @@ def test_token_view_colours_pieces_special_tokens_and_padding(tmp_path):
     axis = figure.axes[0]
     boxes = {t.get_text(): t.get_bbox_patch().get_facecolor() for t in axis.texts if t.get_bbox_patch()}
     from matplotlib.colors import to_rgba
+
     assert boxes["##ing"] == to_rgba(plots.PIECE_COLOUR)
     assert boxes["[CLS]"] == boxes["[START]"] == to_rgba(plots.SPECIAL_COLOUR)
     assert boxes["[PAD]"] == to_rgba(plots.PAD_COLOUR)
@@ -63,8 +68,9 @@ def test_token_view_colours_pieces_special_tokens_and_padding(tmp_path):
 
 
 def test_masked_lm_figure_shows_truth_and_predictions(tmp_path):
-    figure = plots.masked_lm_figure(["the", "[MASK]", "was", "[MASK]"], ["plot", "dull"],
-                                    [["plot", "film"], ["great", "dull"]])
+    figure = plots.masked_lm_figure(
+        ["the", "[MASK]", "was", "[MASK]"], ["plot", "dull"], [["plot", "film"], ["great", "dull"]]
+    )
     table = figure.axes[1].tables[0]
     cells = {(r, c): cell.get_text().get_text() for (r, c), cell in table.get_celld().items()}
     assert cells[(1, 0)] == "plot" and cells[(1, 2)] == "yes"

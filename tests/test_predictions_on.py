@@ -22,8 +22,11 @@ def _reviews(count=23):
 
 def _reshuffling_dataset(texts, labels, batch_size=4):
     """Like text_dataset_from_directory: a new order on every pass."""
-    return (tf.data.Dataset.from_tensor_slices((texts, labels))
-            .shuffle(len(texts), reshuffle_each_iteration=True).batch(batch_size))
+    return (
+        tf.data.Dataset.from_tensor_slices((texts, labels))
+        .shuffle(len(texts), reshuffle_each_iteration=True)
+        .batch(batch_size)
+    )
 
 
 def _length_model():
@@ -40,9 +43,10 @@ def _length_feature(texts):
 @pytest.mark.parametrize("limit", [None, 10, 12, 100])
 def test_texts_labels_and_predictions_come_from_one_pass_in_order(limit):
     texts, labels = _reviews()
-    label_of = dict(zip(texts, labels))
+    label_of = dict(zip(texts, labels, strict=True))
     got_texts, got_labels, got_predictions = predictions_on(
-        _length_model(), _reshuffling_dataset(texts, labels), preprocess=_length_feature, limit=limit)
+        _length_model(), _reshuffling_dataset(texts, labels), preprocess=_length_feature, limit=limit
+    )
     expected_count = len(texts) if limit is None else min(limit, len(texts))
     assert len(got_texts) == len(got_labels) == len(got_predictions) == expected_count
     assert len(set(got_texts)) == expected_count  # no review twice
@@ -60,11 +64,14 @@ def test_a_task_with_its_own_preprocessor_predicts_the_texts_it_returns(cache_di
     """The level 1 and 2 path: a keras-hub classifier gets raw strings."""
     classifier = keras_hub.models.BertTextClassifier.from_preset(str(smoke_classifier(cache_dir)))
     classifier.preprocessor.sequence_length = 32
-    texts = [f"the film was {word} and the acting {word}" for word in
-             ("great", "awful", "wonderful", "boring", "fine", "dull", "superb", "bad", "moving")]
+    texts = [
+        f"the film was {word} and the acting {word}"
+        for word in ("great", "awful", "wonderful", "boring", "fine", "dull", "superb", "bad", "moving")
+    ]
     labels = list(range(len(texts)))  # one distinct label per text: any reordering shows
     got_texts, got_labels, got_predictions = predictions_on(
-        classifier, _reshuffling_dataset(texts, labels, batch_size=2), limit=7)
+        classifier, _reshuffling_dataset(texts, labels, batch_size=2), limit=7
+    )
     assert got_labels == [texts.index(t) for t in got_texts] and len(got_texts) == 7
     expected = np.argmax(classifier.predict(got_texts, verbose=0), axis=-1).tolist()
     assert got_predictions == expected

@@ -7,12 +7,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import run_python
 
 from course_utils import presets, synthetic
 from course_utils.cache import CacheError, build_once, recipe_key
 from course_utils.config import CourseConfigError
 from course_utils.presets import BACKBONE_FILES, TASK_FILES, resolve_preset
-from conftest import run_python
 
 LOAD_WITH_GUIDE_CALLS = """
 import json, course_utils
@@ -59,9 +59,10 @@ def test_full_preset_without_network_fails_fast_with_the_ways_out():
         "    resolve_preset('backbone', 'tiny', 'full', '/tmp')\n"
         "except Exception as e:\n"
         "    print('ERR', type(e).__name__, e)\n",
-        timeout=120, COURSE_PRESET_DIR="",
+        timeout=120,
+        COURSE_PRESET_DIR="",
     )
-    line = next(l for l in result.stdout.splitlines() if l.startswith("ERR"))
+    line = next(line for line in result.stdout.splitlines() if line.startswith("ERR"))
     assert "DataUnavailableError" in line and "'bert_tiny_en_uncased'" in line
     assert "profile='smoke'" in line and "COURSE_PRESET_DIR" in line
 
@@ -127,16 +128,21 @@ def changed(value):
 
 def keys() -> dict[str, str]:
     """The cache keys of the corpus, the tiny backbone and the classifier (on a fixed backbone name)."""
-    return {"corpus": recipe_key(synthetic.recipe(presets.PRESET_CORPUS_SEED)),
-            "backbone": recipe_key(presets.backbone_recipe("tiny")),
-            "classifier": recipe_key(presets.classifier_recipe(Path("bert_tiny_smoke-0")))}
+    return {
+        "corpus": recipe_key(synthetic.recipe(presets.PRESET_CORPUS_SEED)),
+        "backbone": recipe_key(presets.backbone_recipe("tiny")),
+        "classifier": recipe_key(presets.classifier_recipe(Path("bert_tiny_smoke-0"))),
+    }
 
 
-@pytest.mark.parametrize("settings, affected", [
-    (synthetic.GENERATOR, ("corpus", "backbone", "classifier")),
-    (presets.BACKBONE_SETTINGS, ("backbone",)),
-    (presets.CLASSIFIER_SETTINGS, ("classifier",)),
-])
+@pytest.mark.parametrize(
+    "settings, affected",
+    [
+        (synthetic.GENERATOR, ("corpus", "backbone", "classifier")),
+        (presets.BACKBONE_SETTINGS, ("backbone",)),
+        (presets.CLASSIFIER_SETTINGS, ("classifier",)),
+    ],
+)
 def test_changing_any_setting_changes_the_cache_key(monkeypatch, settings, affected):
     before = keys()
     paths = list(leaves(settings))
@@ -182,8 +188,11 @@ def test_a_failed_build_raises_the_childs_own_error(tmp_path, capsys):
 def test_a_caller_that_waits_for_another_builder_is_told_so(tmp_path):
     """A notebook cell waiting on another process's build says why it sits still."""
     waited = threading.Event()
-    caller = threading.Thread(target=build_once, args=(tmp_path / "entry", lambda tmp: (tmp / "a").write_text("a"),
-                                                       {"v": 1}), kwargs={"on_wait": waited.set})
+    caller = threading.Thread(
+        target=build_once,
+        args=(tmp_path / "entry", lambda tmp: (tmp / "a").write_text("a"), {"v": 1}),
+        kwargs={"on_wait": waited.set},
+    )
     with open(tmp_path / ".entry.lock", "w") as held:  # another builder holds the lock
         fcntl.flock(held, fcntl.LOCK_EX)
         caller.start()

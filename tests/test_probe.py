@@ -1,12 +1,11 @@
 """The smoke backbone's frozen features carry sentiment, so level 4 can learn on top of them."""
 
-import pytest
 import re
 import subprocess
 import sys
 
 import numpy as np
-
+import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -25,11 +24,16 @@ def test_the_probe_separates_what_is_separable_and_nothing_else():
 @pytest.mark.slow
 def test_frozen_smoke_backbone_features_carry_sentiment():
     """Issue 11: a linear probe on the frozen, MLM-only backbone reaches 0.70 (it was 0.57 before)."""
-    result = subprocess.run([sys.executable, "benchmarks/probe.py"], capture_output=True, text=True,
-                            timeout=900, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "benchmarks/probe.py"], capture_output=True, text=True, timeout=900, cwd=ROOT
+    )
     assert result.returncode == 0, result.stderr[-3000:]
-    figures = {name: float(value) for name, value in
-               re.findall(r"^\s+(\[CLS\] vector|mean over tokens|bag of words)\s+([\d.]+)", result.stdout, re.M)}
+    figures = {
+        name: float(value)
+        for name, value in re.findall(
+            r"^\s+(\[CLS\] vector|mean over tokens|bag of words)\s+([\d.]+)", result.stdout, re.M
+        )
+    }
     assert len(figures) == 3, result.stdout
     assert figures["mean over tokens"] >= 0.70, result.stdout
     assert figures["bag of words"] > 0.8, result.stdout  # the synthetic task is learnable from words

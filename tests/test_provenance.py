@@ -21,7 +21,9 @@ def test_a_directory_from_course_imdb_dir_is_unverified(tmp_path, monkeypatch):
 def test_the_downloaded_archive_is_sha256_verified(tmp_path, monkeypatch):
     monkeypatch.delenv("COURSE_IMDB_DIR", raising=False)
     monkeypatch.setenv("COURSE_IMDB_URL", "http://127.0.0.1:9/aclImdb_v1.tar.gz")
-    monkeypatch.setattr(data, "fetch_imdb", lambda cache_dir: tmp_path / "aclImdb")  # the download is tested in test_data
+    monkeypatch.setattr(
+        data, "fetch_imdb", lambda cache_dir: tmp_path / "aclImdb"
+    )  # the download is tested in test_data
     _, provenance = data.imdb_source("full", tmp_path, seed=1)
     assert provenance == "IMDB archive from http://127.0.0.1:9/aclImdb_v1.tar.gz, sha256 verified"
 

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, run_python
+
 from course_utils import synthetic
 from course_utils.cache import MARKER, CacheError, build_once, ensure_writable
 from course_utils.data import DataUnavailableError, fetch_imdb
@@ -125,6 +125,7 @@ def _toy_build():
     def build(tmp: Path):
         (tmp / "a.txt").write_text("a")
         (tmp / "b.txt").write_text("b")
+
     return build
 
 
@@ -167,8 +168,12 @@ print(build_once(Path(sys.argv[1]), build, {"v": 1}, required=("a.txt", "b.txt")
 
 
 def _builder(tmp_path, sleep: float) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", SLOW_BUILD, str(tmp_path / "entry"), str(tmp_path / "log"), str(sleep)],
-                            stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    return subprocess.Popen(
+        [sys.executable, "-c", SLOW_BUILD, str(tmp_path / "entry"), str(tmp_path / "log"), str(sleep)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
 
 
 def test_four_processes_building_at_once_end_with_one_valid_entry(tmp_path):
@@ -218,7 +223,9 @@ def test_full_profile_without_network_fails_within_seconds_naming_what_and_how(t
         "    course_utils.setup(level=2, profile='full', verbose=False)\n"
         "except course_utils.DataUnavailableError as e:\n"
         "    print('ERR', e)\n",
-        timeout=120, COURSE_CACHE_DIR=str(tmp_path), COURSE_IMDB_DIR="",
+        timeout=120,
+        COURSE_CACHE_DIR=str(tmp_path),
+        COURSE_IMDB_DIR="",
         COURSE_IMDB_URL="http://127.0.0.1:9/aclImdb_v1.tar.gz",
     )
     line = result.stdout.strip().splitlines()[-1]

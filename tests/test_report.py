@@ -20,11 +20,19 @@ def read(root):
 
 
 def test_zero_accuracy_and_loss_are_figures_not_missing_values(tmp_path):
-    record = {"figures": {"test_accuracy": 0.0, "test_loss": 0.0},
-              "history": {"val_sparse_categorical_accuracy": [0.5, 0.0]}, "ms_per_step": 0.0}
+    record = {
+        "figures": {"test_accuracy": 0.0, "test_loss": 0.0},
+        "history": {"val_sparse_categorical_accuracy": [0.5, 0.0]},
+        "ms_per_step": 0.0,
+    }
     write_report(tmp_path, [run(tmp_path, 2, **record)])
     (row,), summary = read(tmp_path)
-    assert (row["test_accuracy"], row["test_loss"], row["val_accuracy"], row["ms_per_step"]) == ("0.0", "0.0", "0.0", "0.0")
+    assert (row["test_accuracy"], row["test_loss"], row["val_accuracy"], row["ms_per_step"]) == (
+        "0.0",
+        "0.0",
+        "0.0",
+        "0.0",
+    )
     assert row["guide_accuracy"] == "0.8621"
     assert "| 0.0000 | 0.8621 | 0.0000 | 0.0000 |" in summary
 
@@ -40,10 +48,12 @@ def test_full_run_is_labelled_by_where_its_data_and_presets_came_from(tmp_path):
 
 
 def test_interrupted_grid_says_so_and_lists_its_settings(tmp_path):
-    runs = [run(tmp_path, 6, status="interrupted", profile="smoke"), run(tmp_path, 1, status="interrupted", profile="smoke")]
+    runs = [
+        run(tmp_path, 6, status="interrupted", profile="smoke"),
+        run(tmp_path, 1, status="interrupted", profile="smoke"),
+    ]
     runs[0].error, runs[1].error = "stopped after 12 s, in In [7] `history = model.fit(`", "stopped before it started"
-    grid = {"profile": "smoke", "workers": 1, "timeout": 600.0, "parameters": {"epochs": 1},
-            "interrupted_by": "SIGINT"}
+    grid = {"profile": "smoke", "workers": 1, "timeout": 600.0, "parameters": {"epochs": 1}, "interrupted_by": "SIGINT"}
     write_report(tmp_path, runs, grid)
     summary = (tmp_path / "summary.md").read_text()
     assert summary.startswith("# Course run: 0 of 2 runs ok (2 interrupted)")

@@ -27,12 +27,15 @@ PARAMETERS_CELL = "backend = None\nprofile = None\nmodel_size = None"
 
 def stand_in(path, *code_cells):
     """A level-named notebook: a title, a parameters cell, then `code_cells` with markdown between them."""
-    cells = [nbformat.v4.new_markdown_cell("# stand-in"),
-             nbformat.v4.new_code_cell(PARAMETERS_CELL, metadata={"tags": ["parameters"]})]
+    cells = [
+        nbformat.v4.new_markdown_cell("# stand-in"),
+        nbformat.v4.new_code_cell(PARAMETERS_CELL, metadata={"tags": ["parameters"]}),
+    ]
     for source in code_cells:
         cells += [nbformat.v4.new_markdown_cell("text"), nbformat.v4.new_code_cell(source)]
-    notebook = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "language": "python",
-                                                                              "display_name": "Python 3"}})
+    notebook = nbformat.v4.new_notebook(
+        cells=cells, metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}}
+    )
     nbformat.write(notebook, path)
     return path
 
@@ -48,20 +51,29 @@ def test_course_notebooks_are_one_per_level_in_order():
 
 def test_plan_skips_level1_at_sizes_without_a_classifier(tmp_path):
     runs = plan([LEVEL1, LEVEL6], ["jax", "torch"], ["tiny", "small"], "smoke", tmp_path)
-    assert sorted(r.name for r in runs) == sorted([
-        f"{LEVEL1.stem}-jax-tiny", f"{LEVEL1.stem}-torch-tiny",
-        f"{LEVEL6.stem}-jax-tiny", f"{LEVEL6.stem}-jax-small", f"{LEVEL6.stem}-torch-tiny", f"{LEVEL6.stem}-torch-small",
-    ])
+    assert sorted(r.name for r in runs) == sorted(
+        [
+            f"{LEVEL1.stem}-jax-tiny",
+            f"{LEVEL1.stem}-torch-tiny",
+            f"{LEVEL6.stem}-jax-tiny",
+            f"{LEVEL6.stem}-jax-small",
+            f"{LEVEL6.stem}-torch-tiny",
+            f"{LEVEL6.stem}-torch-small",
+        ]
+    )
     assert all(r.params.level == r.level for r in runs)
 
 
-@pytest.mark.parametrize("parameters, message", [
-    ({"epochs": 0}, "epochs=0 is out of range"),
-    ({"sequence_length": 1024}, "sequence_length=1024 is out of range"),
-    ({"max_examples": "many"}, "max_examples='many' (str) is not valid"),
-    ({"learning_rate": 0.1}, "parameter 'learning_rate' is not a notebook parameter; choose from: epochs"),
-    ({"backend": "jax"}, "parameter 'backend' is set by the grid; use --backends instead"),
-])
+@pytest.mark.parametrize(
+    "parameters, message",
+    [
+        ({"epochs": 0}, "epochs=0 is out of range"),
+        ({"sequence_length": 1024}, "sequence_length=1024 is out of range"),
+        ({"max_examples": "many"}, "max_examples='many' (str) is not valid"),
+        ({"learning_rate": 0.1}, "parameter 'learning_rate' is not a notebook parameter; choose from: epochs"),
+        ({"backend": "jax"}, "parameter 'backend' is set by the grid; use --backends instead"),
+    ],
+)
 def test_plan_refuses_bad_parameters_before_anything_runs(tmp_path, parameters, message):
     with pytest.raises(CourseConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         run_grid([LEVEL1, LEVEL6], ["jax"], ["tiny"], "smoke", root=tmp_path / "run", extra_parameters=parameters)
@@ -81,8 +93,9 @@ def test_failing_run_names_the_cell_as_the_learner_sees_it(tmp_path):
 
 @pytest.mark.slow
 def test_timeout_keeps_the_partial_output_and_leaves_no_kernel(tmp_path):
-    notebook = stand_in(tmp_path / "06_stand_in.ipynb",
-                        "import os, time\nprint('kernel', os.getpid(), flush=True)", "time.sleep(600)")
+    notebook = stand_in(
+        tmp_path / "06_stand_in.ipynb", "import os, time\nprint('kernel', os.getpid(), flush=True)", "time.sleep(600)"
+    )
     start = time.monotonic()
     root, runs = run_grid([notebook], ["jax"], ["tiny"], "smoke", timeout=25, root=tmp_path / "run")
     assert time.monotonic() - start < 60
@@ -99,8 +112,15 @@ def test_timeout_keeps_the_partial_output_and_leaves_no_kernel(tmp_path):
 
 @pytest.mark.slow
 def test_small_grid_keeps_notebooks_and_writes_the_report(tmp_path):
-    root, runs = run_grid([LEVEL1, LEVEL6], ["jax"], ["tiny"], "smoke", workers=2, root=tmp_path / "run",
-                          extra_parameters={"epochs": 2, "max_examples": 80})
+    root, runs = run_grid(
+        [LEVEL1, LEVEL6],
+        ["jax"],
+        ["tiny"],
+        "smoke",
+        workers=2,
+        root=tmp_path / "run",
+        extra_parameters={"epochs": 2, "max_examples": 80},
+    )
     assert [r.status for r in runs] == ["ok", "ok"], [r.error for r in runs]
     for run in runs:
         assert (run.directory / run.notebook.name).is_file()
@@ -146,10 +166,22 @@ def _alive(process: psutil.Process) -> bool:
 @pytest.mark.slow
 def test_ctrl_c_stops_the_grid_and_still_writes_the_report(tmp_path):
     """Ctrl-C while the first of two notebooks runs (one worker): the second never starts."""
-    command = [sys.executable, "-m", "course_utils", "run", "--notebooks", str(LEVEL6), str(LEVEL1),
-               "--workers", "1", "--out", str(tmp_path)]
-    cli = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           start_new_session=True)  # its own group, as a terminal's foreground job
+    command = [
+        sys.executable,
+        "-m",
+        "course_utils",
+        "run",
+        "--notebooks",
+        str(LEVEL6),
+        str(LEVEL1),
+        "--workers",
+        "1",
+        "--out",
+        str(tmp_path),
+    ]
+    cli = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )  # its own group, as a terminal's foreground job
     deadline, seen = time.monotonic() + 120, {}
     while time.monotonic() < deadline and not any(map(_is_kernel, seen.values())):
         seen.update(_descendants(cli.pid))
@@ -186,13 +218,36 @@ def test_command_line_timeout_is_honoured_and_exits_non_zero(tmp_path):
 def test_make_run_passes_sizes_and_parameters_to_the_notebooks(tmp_path):
     out = tmp_path / "run"
     result = subprocess.run(
-        ["make", "-o", ".venv/.installed", "run", f"NOTEBOOKS={LEVEL6}", "BACKENDS=jax", "WORKERS=1",
-         "MAX_EXAMPLES=60", "EPOCHS=1", "SEQUENCE_LENGTH=24", "SEED=7", "TIMEOUT=900",
-         "PARAMS=batch_size=8", f"OUT={out}"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+        [
+            "make",
+            "-o",
+            ".venv/.installed",
+            "run",
+            f"NOTEBOOKS={LEVEL6}",
+            "BACKENDS=jax",
+            "WORKERS=1",
+            "MAX_EXAMPLES=60",
+            "EPOCHS=1",
+            "SEQUENCE_LENGTH=24",
+            "SEED=7",
+            "TIMEOUT=900",
+            "PARAMS=batch_size=8",
+            f"OUT={out}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     record = json.loads((out / f"{LEVEL6.stem}-jax-tiny" / "level6_results.json").read_text())
     assert {k: record["params"][k] for k in ("max_examples", "epochs", "sequence_length", "seed", "batch_size")} == {
-        "max_examples": 60, "epochs": 1, "sequence_length": 24, "seed": 7, "batch_size": 8}
+        "max_examples": 60,
+        "epochs": 1,
+        "sequence_length": 24,
+        "seed": 7,
+        "batch_size": 8,
+    }
     assert len(record["history"]["loss"]) == 1
     summary = (out / "summary.md").read_text()
     assert "timeout 900 s per notebook" in summary and "batch_size=8" in summary and "max_examples=60" in summary
@@ -201,6 +256,13 @@ def test_make_run_passes_sizes_and_parameters_to_the_notebooks(tmp_path):
 @pytest.mark.slow
 def test_parallel_stress_run_repeated_has_no_kernel_start_races(tmp_path):
     for attempt in range(2):
-        _, runs = run_grid([LEVEL1], ["jax", "tensorflow", "torch"], ["tiny"], "smoke", workers=3,
-                           root=tmp_path / f"attempt{attempt}", extra_parameters={"max_examples": 40})
+        _, runs = run_grid(
+            [LEVEL1],
+            ["jax", "tensorflow", "torch"],
+            ["tiny"],
+            "smoke",
+            workers=3,
+            root=tmp_path / f"attempt{attempt}",
+            extra_parameters={"max_examples": 40},
+        )
         assert [r.status for r in runs] == ["ok"] * 3, [r.error for r in runs]

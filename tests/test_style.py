@@ -7,14 +7,22 @@ import re
 import tokenize
 
 import pytest
-
 from conftest import ROOT
+
 from course_utils.runner import course_notebooks
 
 STYLE = ROOT / "notebooks" / "STYLE.md"
 NOTEBOOKS = course_notebooks()
-SECTIONS = ["이 노트북을 마치면", "## 실행 매개변수", "## 가이드와 다른 점", "## 소요 시간", "## 요약",
-            "## 확인 문제", "## 연습 문제", "## 더 알아보기"]
+SECTIONS = [
+    "이 노트북을 마치면",
+    "## 실행 매개변수",
+    "## 가이드와 다른 점",
+    "## 소요 시간",
+    "## 요약",
+    "## 확인 문제",
+    "## 연습 문제",
+    "## 더 알아보기",
+]
 
 
 def retired_patterns() -> dict[str, str]:
@@ -36,21 +44,28 @@ def _code_text(source: str) -> str:
         if token.type == tokenize.COMMENT:
             parts.append(token.string)
         elif token.type == tokenize.STRING:
-            parts.append(str(ast.literal_eval(token.string)) if not token.string[:2].lower().startswith("f") else token.string)
+            parts.append(
+                str(ast.literal_eval(token.string)) if not token.string[:2].lower().startswith("f") else token.string
+            )
     return "\n".join(parts)
 
 
 def learner_text(path) -> list[tuple[int, str]]:
     """(cell index, text) for every markdown cell and every code cell's comments and strings."""
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return [(i, "".join(c["source"]) if c["cell_type"] == "markdown" else _code_text("".join(c["source"])))
-            for i, c in enumerate(cells)]
+    return [
+        (i, "".join(c["source"]) if c["cell_type"] == "markdown" else _code_text("".join(c["source"])))
+        for i, c in enumerate(cells)
+    ]
 
 
 def _sections(path) -> dict[str, str]:
     """Markdown text under each '## ' header."""
-    markdown = "\n".join("".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
-                         if c["cell_type"] == "markdown")
+    markdown = "\n".join(
+        "".join(c["source"])
+        for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
+        if c["cell_type"] == "markdown"
+    )
     parts = re.split(r"^(## .+)$", markdown, flags=re.M)
     return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts) - 1, 2)}
 
@@ -70,9 +85,12 @@ def test_retired_words_are_found_where_a_learner_reads_them():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_uses_only_the_glossary_terms(path):
     patterns = retired_patterns()
-    found = [f"cell {i}: {m.group(0)!r} (use {preferred!r})"
-             for i, text in learner_text(path) for pattern, preferred in patterns.items()
-             for m in re.finditer(pattern, text)]
+    found = [
+        f"cell {i}: {m.group(0)!r} (use {preferred!r})"
+        for i, text in learner_text(path)
+        for pattern, preferred in patterns.items()
+        for m in re.finditer(pattern, text)
+    ]
     assert not found, "\n".join(found)
 
 
@@ -80,7 +98,7 @@ def test_notebook_uses_only_the_glossary_terms(path):
 def test_notebook_has_every_closing_section(path):
     markdown = "\n".join(text for _, text in learner_text(path))
     positions = [markdown.find(section) for section in SECTIONS]
-    missing = [s for s, p in zip(SECTIONS, positions) if p < 0]
+    missing = [s for s, p in zip(SECTIONS, positions, strict=True) if p < 0]
     assert not missing, missing
     assert positions == sorted(positions), "sections out of the order STYLE.md gives"
     assert "TIME-TBD" not in markdown, "a time table still waits for its measurements"

@@ -13,11 +13,12 @@ from jupytext.paired_paths import paired_paths
 
 from course_utils.runner import course_notebooks
 
-
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = course_notebooks()
-FIX = ("run `make sync-text` (or `.venv/bin/jupytext --sync notebooks/*.ipynb`) and commit both files; "
-       "the more recently edited of the two wins")
+FIX = (
+    "run `make sync-text` (or `.venv/bin/jupytext --sync notebooks/*.ipynb`) and commit both files; "
+    "the more recently edited of the two wins"
+)
 
 
 def text_form(notebook: Path) -> tuple[Path, dict, object]:
@@ -25,8 +26,9 @@ def text_form(notebook: Path) -> tuple[Path, dict, object]:
     config = load_jupytext_config(str(notebook.resolve()))
     formats = config.default_formats(str(notebook.resolve())) if config else None
     assert formats, f"jupytext.toml at the repository root does not pair {notebook.name} with a text form"
-    (path, fmt), = [(Path(p), f) for p, f in paired_paths(str(notebook.resolve()), "ipynb", formats)
-                    if f["extension"] != ".ipynb"]
+    ((path, fmt),) = [
+        (Path(p), f) for p, f in paired_paths(str(notebook.resolve()), "ipynb", formats) if f["extension"] != ".ipynb"
+    ]
     return path, fmt, config
 
 
@@ -37,7 +39,8 @@ def test_text_form_matches_its_notebook(notebook: Path):
     assert path.is_file(), f"{notebook.name} has no text form {shown}: {FIX}"
     expected = jupytext.writes(jupytext.read(notebook), fmt=fmt, config=config)
     assert path.read_text(encoding="utf-8") == expected, (
-        f"{shown} and {notebook.name} differ (one was edited without syncing): {FIX}")
+        f"{shown} and {notebook.name} differ (one was edited without syncing): {FIX}"
+    )
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
@@ -46,16 +49,19 @@ def test_text_form_round_trips_to_the_committed_notebook(notebook: Path):
     a learner's file has (metadata, the `parameters` tag, cell ids kept by the pairing)."""
     path, fmt, config = text_form(notebook)
     committed = notebook.read_text(encoding="utf-8")
-    rebuilt = combine_inputs_with_outputs(jupytext.read(path, fmt=fmt, config=config),
-                                          nbformat.reads(committed, as_version=4), fmt=fmt)
+    rebuilt = combine_inputs_with_outputs(
+        jupytext.read(path, fmt=fmt, config=config), nbformat.reads(committed, as_version=4), fmt=fmt
+    )
     rebuilt.metadata.pop("jupytext", None)  # as jupytext --sync writes the .ipynb
     assert json.loads(nbformat.writes(rebuilt)) == json.loads(committed), (
-        f"{path.relative_to(ROOT)} does not rebuild {notebook.name} exactly: {FIX}")
+        f"{path.relative_to(ROOT)} does not rebuild {notebook.name} exactly: {FIX}"
+    )
 
 
 def test_every_text_form_has_its_notebook():
     paired = {text_form(notebook)[0] for notebook in NOTEBOOKS}
-    stray = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks" / "text").glob("*")
-                   if p not in paired)
-    assert not stray, (f"text forms without a lesson notebook: {stray}; delete them, or create the notebook "
-                       f"with `.venv/bin/jupytext --sync <text form>`")
+    stray = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks" / "text").glob("*") if p not in paired)
+    assert not stray, (
+        f"text forms without a lesson notebook: {stray}; delete them, or create the notebook "
+        f"with `.venv/bin/jupytext --sync <text form>`"
+    )

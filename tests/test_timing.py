@@ -32,8 +32,12 @@ def fit_with(timer: EpochTimer, epochs: int = 2):
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(80, 4)).astype("float32"), rng.integers(0, 2, size=80)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
-    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["sparse_categorical_accuracy"], jit_compile="auto")
+    model.compile(
+        optimizer="adam",
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["sparse_categorical_accuracy"],
+        jit_compile="auto",
+    )
     return model.fit(x, y, batch_size=16, epochs=epochs, validation_data=(x, y), callbacks=[timer, Sleep()])
 
 
@@ -55,7 +59,12 @@ def test_batch_run_prints_one_line_per_epoch_and_writes_progress(tmp_path, monke
     assert all(" 5 steps in " in line and "training step" in line and "| val_loss " in line for line in lines)
     progress = json.loads((tmp_path / "progress.json").read_text())
     assert {k: progress[k] for k in ("epoch", "epochs", "step", "steps", "phase")} == {
-        "epoch": 2, "epochs": 2, "step": 5, "steps": 5, "phase": "done"}
+        "epoch": 2,
+        "epochs": 2,
+        "step": 5,
+        "steps": 5,
+        "phase": "done",
+    }
 
 
 def test_interactive_run_keeps_keras_progress_bar(monkeypatch, capsys):
@@ -75,7 +84,9 @@ def test_tensorflow_on_cpu_records_that_xla_was_off():
         "timer = EpochTimer()\n"
         "model.fit(np.zeros((32, 4)), np.zeros((32, 2)), epochs=1, verbose=0, callbacks=[timer])\n"
         "print(timer.jit_compile, bool(tf.config.list_physical_devices('GPU')))\n",
-        backend="tensorflow", timeout=300)
+        backend="tensorflow",
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     jit, gpu = result.stdout.split()[-2:]
     assert jit == gpu  # "auto" means XLA only where tensorflow sees a GPU
@@ -83,16 +94,24 @@ def test_tensorflow_on_cpu_records_that_xla_was_off():
 
 @pytest.fixture
 def config(tmp_path):
-    return CourseConfig.from_params(resolve_params(6, profile="full"), cache_dir=tmp_path, results_dir=tmp_path,
-                                    jit_compile="auto", mixed_precision=False, data_root=tmp_path, devices=[],
-                                    data_provenance="IMDB directory from COURSE_IMDB_DIR, unverified (/data/aclImdb)")
+    return CourseConfig.from_params(
+        resolve_params(6, profile="full"),
+        cache_dir=tmp_path,
+        results_dir=tmp_path,
+        jit_compile="auto",
+        mixed_precision=False,
+        data_root=tmp_path,
+        devices=[],
+        data_provenance="IMDB directory from COURSE_IMDB_DIR, unverified (/data/aclImdb)",
+    )
 
 
 def test_saved_results_put_the_test_accuracy_beside_the_guides(config, capsys):
     timer = EpochTimer()
     history = fit_with(timer)
-    record = json.loads(save_results(config, history=history, timer=timer, test_accuracy=0.0,
-                                     test_loss=0.7).read_text())
+    record = json.loads(
+        save_results(config, history=history, timer=timer, test_accuracy=0.0, test_loss=0.7).read_text()
+    )
     assert record["jit_compile"] is True and record["jit_compile_requested"] == "auto"
     assert record["ms_per_step"] == pytest.approx(timer.ms_per_step)
     assert record["provenance"] == {"data": config.data_provenance, "presets": {}}

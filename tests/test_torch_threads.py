@@ -6,10 +6,16 @@ from course_utils.config import resolve_params
 from course_utils.runtime import torch_cpu_threads
 
 
-@pytest.mark.parametrize("level, profile, model_size, threads", [
-    (2, "full", "small", 2), (4, "full", "base", 2),  # keras-hub's small BERT and up: both cores
-    (2, "full", "tiny", 1), (3, "smoke", "small", 1), (6, "full", "small", 1),  # tiny models: one
-])
+@pytest.mark.parametrize(
+    "level, profile, model_size, threads",
+    [
+        (2, "full", "small", 2),
+        (4, "full", "base", 2),  # keras-hub's small BERT and up: both cores
+        (2, "full", "tiny", 1),
+        (3, "smoke", "small", 1),
+        (6, "full", "small", 1),  # tiny models: one
+    ],
+)
 def test_two_cores(level, profile, model_size, threads):
     assert torch_cpu_threads(resolve_params(level, "torch", profile, model_size), cores=2) == threads
 

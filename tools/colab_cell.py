@@ -15,8 +15,9 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 from course_utils.runner import course_notebooks
 
@@ -26,10 +27,12 @@ NOTEBOOKS = course_notebooks()
 CELL_INDEX = 1  # after the title; before the parameters cell
 FORM_FIELD = re.compile(r'^COURSE_REPO_URL = "(.*)"  # @param \{type:"string"\}$', re.MULTILINE)
 GITHUB = re.compile(r"^https://github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?$")
-NO_URL = ("This repository has no public URL yet (`[project.urls] Repository` in pyproject.toml is "
-          "not set), so there are no Open-in-Colab links. Once it is published: set that URL, run "
-          "`.venv/bin/python tools/colab_cell.py` (the notebooks' cell) and put the lines that "
-          "`.venv/bin/python tools/colab_cell.py --readme` prints here.")
+NO_URL = (
+    "This repository has no public URL yet (`[project.urls] Repository` in pyproject.toml is "
+    "not set), so there are no Open-in-Colab links. Once it is published: set that URL, run "
+    "`.venv/bin/python tools/colab_cell.py` (the notebooks' cell) and put the lines that "
+    "`.venv/bin/python tools/colab_cell.py --readme` prints here."
+)
 
 
 def repository_url(pyproject: Path = ROOT / "pyproject.toml") -> str:
@@ -42,8 +45,9 @@ def cell_source(url: str) -> str:
     """The Colab cell with `url` as its form field's default."""
     if '"' in url or "\\" in url or "\n" in url:
         raise ValueError(f"repository URL {url!r} may not contain quotes, backslashes or newlines")
-    source, count = FORM_FIELD.subn(lambda _: f'COURSE_REPO_URL = "{url}"  # @param {{type:"string"}}',
-                                    TEMPLATE.read_text(encoding="utf-8"))
+    source, count = FORM_FIELD.subn(
+        lambda _: f'COURSE_REPO_URL = "{url}"  # @param {{type:"string"}}', TEMPLATE.read_text(encoding="utf-8")
+    )
     if count != 1:
         raise ValueError(f"{TEMPLATE} must have exactly one COURSE_REPO_URL form field, found {count}")
     return source.rstrip("\n")
@@ -63,11 +67,15 @@ def colab_links(url: str, branch: str = "main") -> list[str]:
     if not url:
         return [NO_URL]
     if match is None:
-        return [f"Colab opens notebooks from GitHub only; {url} is not a GitHub repository, so there "
-                "are no Open-in-Colab links: open a notebook in Colab by upload instead."]
+        return [
+            f"Colab opens notebooks from GitHub only; {url} is not a GitHub repository, so there "
+            "are no Open-in-Colab links: open a notebook in Colab by upload instead."
+        ]
     owner, repo = match.groups()
-    return [f"- [{path.name}](https://colab.research.google.com/github/{owner}/{repo}/blob/{branch}/"
-            f"notebooks/{path.name})" for path in NOTEBOOKS]
+    return [
+        f"- [{path.name}](https://colab.research.google.com/github/{owner}/{repo}/blob/{branch}/notebooks/{path.name})"
+        for path in NOTEBOOKS
+    ]
 
 
 def write_notebooks(url: str, notebooks=NOTEBOOKS) -> list[Path]:
@@ -96,8 +104,10 @@ def main(argv=None) -> int:
         print("\n".join(colab_links(url)))
         return 0
     changed = write_notebooks(url)
-    print(f"Colab cell (repository URL {url or 'not set'}) written to {len(changed)} notebook(s):",
-          *(path.name for path in changed))
+    print(
+        f"Colab cell (repository URL {url or 'not set'}) written to {len(changed)} notebook(s):",
+        *(path.name for path in changed),
+    )
     return 0
 
 

@@ -19,7 +19,9 @@ if "google.colab" in sys.modules:
         print("저장소를 받는 중:", repo_url)
         cloned = subprocess.run(["git", "clone", "--depth", "1", repo_url, course_dir], capture_output=True, text=True)
         if cloned.returncode:
-            raise RuntimeError(f"저장소를 받지 못했습니다. COURSE_REPO_URL({repo_url})을 확인하세요.\n{cloned.stderr.strip()}")
+            raise RuntimeError(
+                f"저장소를 받지 못했습니다. COURSE_REPO_URL({repo_url})을 확인하세요.\n{cloned.stderr.strip()}"
+            )
     if course_dir not in sys.path:
         sys.path.insert(0, course_dir)  # 런타임을 다시 시작하지 않아도 course_utils를 불러올 수 있게 합니다.
     from course_utils import colab
