@@ -20,8 +20,9 @@ NOTEBOOKS ?=
 OUT ?=
 NBMAKE_BACKENDS = tensorflow torch  # jax: the browser test runs the six as committed
 COMMA := ,
-# One cache for every target: corpora and presets are built once and shared.
-export COURSE_CACHE_DIR ?= $(CURDIR)/.cache/course
+# Corpora and presets live in the course's cache (COURSE_CACHE_DIR, default ~/.cache/kerasnlp-course),
+# shared by every target and every clone on the machine: entries are keyed by their whole recipe
+# (settings, builder source, library versions), so a clone never reuses one it would build otherwise.
 
 .PHONY: setup prepare run lint format test test-fast test-notebooks test-learners test-determinism test-paths test-browser system-packages bench lab sync-text clean
 

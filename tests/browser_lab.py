@@ -186,6 +186,23 @@ _REPORT_JS = """
 """ % (PANEL, STDERR_MIME)
 
 
+def run_all(page, attempts: int = 3) -> None:
+    """Run > Run All Cells, until the cells show as queued or run. On a loaded machine a menu click
+    can be lost (JupyterLab marks queued cells [*] at once, so no [*] after a minute means it was)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+        page.click(".lm-Menu-item:has(.lm-Menu-itemLabel:text-is('Run All Cells'))")
+        try:
+            page.wait_for_function(_STARTED_JS, timeout=60_000, polling=200)
+            return
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")  # close a menu left open
+
+
 def run_all_cells(page, lab: Lab, name: str, timeout_s: float) -> NotebookRun:
     """Open notebooks/<name>, wait for its kernel, Run > Run All Cells, wait until it has finished."""
     page.goto(f"{lab.url}/lab/tree/notebooks/{name}?reset&token={lab.token}")  # reset: no restored tabs
@@ -193,9 +210,7 @@ def run_all_cells(page, lab: Lab, name: str, timeout_s: float) -> NotebookRun:
     page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
     page.click(f"{PANEL} .jp-Notebook .jp-Cell >> nth=0")  # the notebook must be the current widget for the Run menu
     start = time.monotonic()
-    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
-    page.click(".lm-Menu-item:has(.lm-Menu-itemLabel:text-is('Run All Cells'))")
-    page.wait_for_function(_STARTED_JS, timeout=60_000, polling=200)
+    run_all(page)
     page.wait_for_function(_FINISHED_JS, timeout=timeout_s * 1000, polling=1000)
     seconds = time.monotonic() - start
     return NotebookRun(name=name, seconds=seconds, hangul_fonts=hangul_fonts(page), **page.evaluate(_REPORT_JS))

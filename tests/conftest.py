@@ -1,4 +1,4 @@
-"""Shared test setup: one cache for the whole session, jax as the in-process backend."""
+"""Shared test setup: the course's own cache, jax as the in-process backend."""
 
 import os
 import subprocess
@@ -8,16 +8,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# Presets and corpora are recipe-keyed, so one cache serves every test run; xdist workers
-# building the same preset at once are serialised by the cache's lock.
-os.environ.setdefault("COURSE_CACHE_DIR", str(ROOT / ".cache" / "course"))
+# Presets and corpora are recipe-keyed, so the course's cache (COURSE_CACHE_DIR, else the
+# default) serves every test run and every clone; xdist workers building the same preset at
+# once are serialised by the cache's lock. Tests that need a fresh cache make their own.
 os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 @pytest.fixture(scope="session")
 def cache_dir() -> Path:
-    return Path(os.environ["COURSE_CACHE_DIR"])
+    from course_utils import environment
+
+    return environment.cache_dir()
 
 
 def run_python(code: str, backend: str = "jax", timeout: int = 600, **env) -> subprocess.CompletedProcess:

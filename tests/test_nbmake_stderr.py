@@ -69,41 +69,31 @@ pathlib.Path(os.environ["COURSE_RESULTS_DIR"], "level4_results.json").write_text
 
 @pytest.mark.slow
 def test_nbmake_with_the_plugin_checks_the_figures_a_level_notebook_writes(tmp_path):
-    """A level's notebook (named like one) must write results that pass tests/figures.py in this run."""
-    (tmp_path / "good").mkdir(), (tmp_path / "bad").mkdir(), (tmp_path / "silent").mkdir()
-    runs = {
-        name: _notebook(tmp_path / name / "04_stand_in.ipynb", source)
+    """A level's notebook (named like one) must write results that pass tests/figures.py in this run.
+
+    One nbmake session, in order: good figures, bad figures, then no results at all (the bad run's
+    file is still there, but older than the run)."""
+    notebooks = [
+        _notebook(tmp_path / name, source)
         for name, source in [
-            ("good", WRITE_RESULTS % 0.8),
-            ("bad", WRITE_RESULTS % 0.5),
-            ("silent", "print('no results')"),
+            ("04_good.ipynb", WRITE_RESULTS % 0.8),
+            ("04_bad.ipynb", WRITE_RESULTS % 0.5),
+            ("04_silent.ipynb", "print('no results')"),
         ]
-    }
-    outcomes = {}
-    for name, notebook in runs.items():
-        results = tmp_path / name / "results"
-        results.mkdir()
-        outcomes[name] = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-p",
-                "tests.nbmake_stderr",
-                "-p",
-                "no:cacheprovider",
-                "--nbmake",
-                "-q",
-                "--rootdir",
-                str(tmp_path),
-                str(notebook),
-            ],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            timeout=300,
-            env={**os.environ, "COURSE_RESULTS_DIR": str(results)},
-        )
-    assert outcomes["good"].returncode == 0, outcomes["good"].stdout
-    assert outcomes["bad"].returncode == 1 and "validation accuracy 0.500 < 0.7" in outcomes["bad"].stdout
-    assert outcomes["silent"].returncode == 1 and "was not written by this run" in outcomes["silent"].stdout
+    ]
+    results = tmp_path / "results"
+    results.mkdir()
+    outcome = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "tests.nbmake_stderr", "-p", "no:cacheprovider", "--nbmake", "-v"]
+        + ["--rootdir", str(tmp_path), *map(str, notebooks)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        env={**os.environ, "COURSE_RESULTS_DIR": str(results)},
+    )
+    assert "04_good.ipynb::04_good.ipynb PASSED" in outcome.stdout, outcome.stdout
+    assert "04_bad.ipynb::04_bad.ipynb FAILED" in outcome.stdout
+    assert "04_silent.ipynb::04_silent.ipynb FAILED" in outcome.stdout
+    assert "validation accuracy 0.500 < 0.7" in outcome.stdout
+    assert "was not written by this run" in outcome.stdout

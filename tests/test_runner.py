@@ -255,14 +255,21 @@ def test_make_run_passes_sizes_and_parameters_to_the_notebooks(tmp_path):
 
 @pytest.mark.slow
 def test_parallel_stress_run_repeated_has_no_kernel_start_races(tmp_path):
+    """Three kernels start at once, one per backend, twice: each loads its backend through setup()."""
+    notebook = stand_in(
+        tmp_path / "01_stand_in.ipynb",
+        "import course_utils\n"
+        "cfg = course_utils.setup(level=1, backend=backend, profile=profile, model_size=model_size, verbose=False)\n"
+        "import keras\n"
+        "assert keras.backend.backend() == backend",
+    )
     for attempt in range(2):
         _, runs = run_grid(
-            [LEVEL1],
+            [notebook],
             ["jax", "tensorflow", "torch"],
             ["tiny"],
             "smoke",
             workers=3,
             root=tmp_path / f"attempt{attempt}",
-            extra_parameters={"max_examples": 40},
         )
         assert [r.status for r in runs] == ["ok"] * 3, [r.error for r in runs]
