@@ -29,7 +29,12 @@ PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 STDERR_MIME = "application/vnd.jupyter.stderr"  # JupyterLab renders stderr streams and tracebacks with it
 # Lab settings for a test run: every cell stays in the DOM (no windowing), no news pop-up.
 LAB_SETTINGS = {
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    # autoStartDefaultKernel: a learner's "Always start the preferred kernel", so a slow kernel
+    # connection on a loaded machine never stops the run at the Select Kernel dialog.
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {
+        "windowingMode": "none",
+        "autoStartDefaultKernel": True,
+    },
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
 }
 # Environment a learner's `make lab` would not have: pytest's, and the test suite's own log level.
@@ -144,6 +149,7 @@ _STARTED_JS = (
 """
     % PANEL
 )
+DIALOG_ACCEPT = ".jp-Dialog .jp-mod-accept"  # e.g. Select Kernel's "Select": what a learner would click
 
 # Done when no cell is queued or running and either every code cell ran or a cell failed
 # (Run All stops at an error, leaving the cells after it unnumbered).
@@ -186,12 +192,24 @@ _REPORT_JS = """
 """ % (PANEL, STDERR_MIME)
 
 
+def _started(page, seconds: float = 30) -> bool:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(_STARTED_JS, timeout=seconds * 1000, polling=200)
+        return True
+    except PlaywrightTimeout:
+        return False
+
+
 def run_all(page, attempts: int = 3) -> None:
     """Run > Run All Cells, until the cells show as queued or run. On a loaded machine a menu click
     can be lost (JupyterLab marks queued cells [*] at once, so no [*] after a minute means it was)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     for attempt in range(attempts):
+        if page.is_visible(DIALOG_ACCEPT):
+            page.click(DIALOG_ACCEPT)
         page.click(".lm-MenuBar-itemLabel:text-is('Run')")
         page.click(".lm-Menu-item:has(.lm-Menu-itemLabel:text-is('Run All Cells'))")
         try:
@@ -200,7 +218,12 @@ def run_all(page, attempts: int = 3) -> None:
         except PlaywrightTimeout:
             if attempt == attempts - 1:
                 raise
-            page.keyboard.press("Escape")  # close a menu left open
+            if page.is_visible(DIALOG_ACCEPT):
+                page.click(DIALOG_ACCEPT)  # a dialog held the run: accept it, the queued cells go on
+                if _started(page):
+                    return
+            else:
+                page.keyboard.press("Escape")  # close a menu left open
 
 
 def run_all_cells(page, lab: Lab, name: str, timeout_s: float) -> NotebookRun:
