@@ -154,6 +154,10 @@ FORWARD_STEP_FACTOR = 1 / 3
 NOTEBOOK_OVERHEAD_SECONDS = 30
 
 
+# The run parameters, in the order of every notebook's parameters cell; setup() takes them by name.
+RUN_PARAMETERS = ("backend", "profile", "model_size", "epochs", "batch_size", "max_examples", "sequence_length", "seed")
+
+
 class CourseConfigError(ValueError):
     """A run parameter is invalid; the message is one line naming the value and the choices."""
 
@@ -217,18 +221,17 @@ def pick_default(name: str, explicit):
     return environment.parameter(name) or DEFAULTS[name]
 
 
-def resolve_params(
-    level,
-    backend=None,
-    profile=None,
-    model_size=None,
-    epochs=None,
-    batch_size=None,
-    max_examples=None,
-    sequence_length=None,
-    seed=None,
-) -> RunParams:
-    """Fill in defaults and validate every run parameter; raise CourseConfigError on the first bad one."""
+def resolve_params(level, **given) -> RunParams:
+    """Fill in defaults and validate every run parameter (RUN_PARAMETERS, by name; None or absent
+    means the default); raise CourseConfigError on the first bad one."""
+    unknown = [name for name in given if name not in RUN_PARAMETERS]
+    if unknown:
+        raise CourseConfigError(
+            f"parameter {unknown[0]!r} is not a run parameter; choose from: {', '.join(RUN_PARAMETERS)}"
+        )
+    backend, profile, model_size, epochs, batch_size, max_examples, sequence_length, seed = map(
+        given.get, RUN_PARAMETERS
+    )
     level = _integer("level", level, 1, len(LEVELS))
     backend = _choice("backend", pick_default("backend", backend), BACKENDS)
     profile = _choice("profile", pick_default("profile", profile), PROFILES)

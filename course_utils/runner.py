@@ -10,7 +10,6 @@ cancelled, and the report is written with the unfinished runs marked "interrupte
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import signal
@@ -25,7 +24,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .config import CourseConfigError, RunParams, level_runs_at, resolve_params
+from .config import RUN_PARAMETERS, CourseConfigError, RunParams, level_runs_at, resolve_params
 from .environment import COURSE_PROGRESS_FILE, COURSE_RESULTS_DIR
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
@@ -35,7 +34,6 @@ KERNEL_START_GAP = 3.0  # seconds between kernel launches, so that starts do not
 STOP_GRACE = 10.0  # seconds papermill gets to shut its kernel down before the tree is killed
 POLL = 0.5  # seconds between checks of a running notebook
 GRID_PARAMETERS = {"backend": "--backends", "profile": "--profile", "model_size": "--sizes"}  # set per run
-NOTEBOOK_PARAMETERS = tuple(name for name in inspect.signature(resolve_params).parameters if name != "level")
 
 
 def default_root() -> Path:
@@ -254,10 +252,10 @@ def check_parameters(parameters: dict) -> dict:
     for name in parameters:
         if name in GRID_PARAMETERS:
             raise CourseConfigError(f"parameter {name!r} is set by the grid; use {GRID_PARAMETERS[name]} instead")
-        if name not in NOTEBOOK_PARAMETERS:
+        if name not in RUN_PARAMETERS:
             raise CourseConfigError(
                 f"parameter {name!r} is not a notebook parameter; choose from: "
-                + ", ".join(n for n in NOTEBOOK_PARAMETERS if n not in GRID_PARAMETERS)
+                + ", ".join(n for n in RUN_PARAMETERS if n not in GRID_PARAMETERS)
             )
     return parameters
 
@@ -283,7 +281,9 @@ def plan(
         if level_runs_at(notebook_level(nb), size)
     ]
     for run in runs:
-        run.params = resolve_params(run.level, run.backend, run.profile, run.model_size, **parameters)
+        run.params = resolve_params(
+            run.level, backend=run.backend, profile=run.profile, model_size=run.model_size, **parameters
+        )
     return runs
 
 

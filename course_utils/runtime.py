@@ -10,7 +10,14 @@ from pathlib import Path
 
 from . import environment
 from .cache import ensure_writable
-from .config import LEVEL_SETTINGS, VALIDATION_SPLIT, CourseConfigError, RunParams, resolve_params
+from .config import (
+    LEVEL_SETTINGS,
+    RUN_PARAMETERS,
+    VALIDATION_SPLIT,
+    CourseConfigError,
+    RunParams,
+    resolve_params,
+)
 from .data import imdb_source, make_view
 from .presets import resolve_preset
 from .quiet import import_tensorflow_quietly, quiet_tensorflow_logs
@@ -200,9 +207,7 @@ def setup(
     `data_parallel=True` (or COURSE_DATA_PARALLEL=1) splits every batch over all local
     accelerators with Keras' DataParallel distribution, on jax; off by default.
     """
-    params = resolve_params(
-        level, backend, profile, model_size, epochs, batch_size, max_examples, sequence_length, seed
-    )
+    params = resolve_params(level, **{name: value for name, value in locals().items() if name in RUN_PARAMETERS})
     activate_backend(params.backend)
     cache_dir = ensure_writable(environment.cache_dir())
     import_tensorflow_quietly()  # before keras: its native start-up lines are noise in a notebook

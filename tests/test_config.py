@@ -5,7 +5,7 @@ import os
 import pytest
 from conftest import run_python
 
-from course_utils.config import ARCHITECTURES, LEVEL_SETTINGS, CourseConfigError, resolve_params
+from course_utils.config import ARCHITECTURES, LEVEL_SETTINGS, RUN_PARAMETERS, CourseConfigError, resolve_params
 
 
 def test_defaults_come_from_the_level_and_profile():
@@ -109,3 +109,16 @@ def test_setup_sets_backend_and_per_backend_training_settings():
         lines = result.stdout.splitlines()
         assert lines[-2].split() == [backend, jit, "False", "float32"], result.stderr[-2000:]
         assert lines[-1] == f"torch threads {threads}"
+
+
+def test_setup_takes_the_run_parameters_by_name_in_the_parameters_cells_order():
+    import inspect
+
+    from course_utils import setup
+
+    assert list(inspect.signature(setup).parameters) == ["level", *RUN_PARAMETERS, "data_parallel", "verbose"]
+
+
+def test_an_unknown_parameter_name_is_refused_with_the_choices():
+    with pytest.raises(CourseConfigError, match=r"parameter 'epoch' is not a run parameter; choose from: backend, "):
+        resolve_params(level=2, epoch=3)

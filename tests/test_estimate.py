@@ -25,7 +25,7 @@ def test_estimate_scales_with_epochs_reviews_and_length():
 def test_sizes_without_a_measured_step_time_get_no_estimate():
     assert estimate(model_size="base") is None
     run = Run(Path("02_lesson.ipynb"), "jax", "base", "full", Path("unused"))
-    run.params = resolve_params(2, "jax", "full", "base")
+    run.params = resolve_params(2, backend="jax", profile="full", model_size="base")
     text = describe([run], workers=2)
     assert text.startswith("Estimated duration (ROUGH")
     assert "02_lesson-jax-base: no estimate (step time not measured)" in text

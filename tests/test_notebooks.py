@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from figures import loss_falls
 
-from course_utils.runner import NOTEBOOK_PARAMETERS, course_notebooks
+from course_utils.config import RUN_PARAMETERS
+from course_utils.runner import course_notebooks
 
 NOTEBOOKS = course_notebooks()
 
@@ -37,7 +38,7 @@ def test_notebook_has_one_parameters_cell_and_one_setup_call(path):
     tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1
     assigned = [node.targets[0].id for node in ast.parse("".join(tagged[0]["source"])).body]
-    assert assigned == list(NOTEBOOK_PARAMETERS)
+    assert assigned == list(RUN_PARAMETERS)
     source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     assert source.count("course_utils.setup(") == 1
     assert f"level={int(path.name[:2])}" in source

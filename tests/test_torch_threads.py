@@ -17,9 +17,12 @@ from course_utils.runtime import torch_cpu_threads
     ],
 )
 def test_two_cores(level, profile, model_size, threads):
-    assert torch_cpu_threads(resolve_params(level, "torch", profile, model_size), cores=2) == threads
+    assert (
+        torch_cpu_threads(resolve_params(level, backend="torch", profile=profile, model_size=model_size), cores=2)
+        == threads
+    )
 
 
 def test_small_models_leave_half_of_more_cores():
-    assert torch_cpu_threads(resolve_params(3, "torch", "smoke", "tiny"), cores=8) == 4
-    assert torch_cpu_threads(resolve_params(3, "torch", "full", "small"), cores=8) == 8
+    assert torch_cpu_threads(resolve_params(3, backend="torch", profile="smoke", model_size="tiny"), cores=8) == 4
+    assert torch_cpu_threads(resolve_params(3, backend="torch", profile="full", model_size="small"), cores=8) == 8
