@@ -69,11 +69,12 @@ test-fast: setup lint
 test: setup lint
 	$(MAKE) -j2 --output-sync=line .test-stream-notebooks .test-stream-learners
 
-.test-stream-notebooks: prepare
+# Each stream runs its targets one after another (`prepare` again in each: under a second once built).
+# The determinism test builds the smoke presets in a fresh cache, single-threaded, beside `prepare`'s.
+.test-stream-notebooks: setup
 	$(MAKE) test-unit
 	$(MAKE) test-notebooks-as-committed
 
-# The determinism test builds the smoke presets in a fresh cache, single-threaded, beside `prepare`'s build.
 .test-stream-learners: setup
 	$(MAKE) test-determinism
 	$(MAKE) test-browser
