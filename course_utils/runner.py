@@ -51,7 +51,7 @@ class Run:
     model_size: str
     profile: str
     directory: Path
-    parameters: dict = field(default_factory=dict)  # the grid's other notebook parameters, as given
+    extra_parameters: dict = field(default_factory=dict)  # the grid's other notebook parameters, as given
     params: RunParams | None = None  # all of them, validated
     status: str = "pending"  # pending, running, ok, failed, timeout, interrupted
     error: str = ""
@@ -190,7 +190,7 @@ def execute(run: Run, timeout: float, stagger: _Stagger, stop: threading.Event) 
         run.status, run.error = "interrupted", "stopped before it started"
         return run
     run.directory.mkdir(parents=True, exist_ok=True)
-    parameters = {"backend": run.backend, "profile": run.profile, "model_size": run.model_size, **run.parameters}
+    parameters = {"backend": run.backend, "profile": run.profile, "model_size": run.model_size, **run.extra_parameters}
     command = [
         sys.executable,
         "-m",
@@ -243,7 +243,7 @@ def check_parameters(parameters: dict) -> dict:
     """Refuse names a notebook does not take, and those the grid sets itself."""
     for name in parameters:
         if name in GRID_PARAMETERS:
-            raise CourseConfigError(f"parameter {name!r} is set by the grid (one value per run), not per parameter")
+            raise CourseConfigError(f"parameter {name!r} is set by the grid, one value per run, not as an extra one")
         if name not in RUN_PARAMETERS:
             raise CourseConfigError(
                 f"parameter {name!r} is not a notebook parameter; choose from: "
@@ -349,7 +349,7 @@ def run_grid(runs: list[Run], root: Path, workers: int = 1, timeout: float = DEF
             "profile": ", ".join(sorted({run.profile for run in runs})),
             "workers": workers,
             "timeout": timeout,
-            "parameters": runs[0].parameters if runs else {},
+            "parameters": runs[0].extra_parameters if runs else {},
             "interrupted_by": signal.Signals(signals.signum).name if signals.signum else None,
         },
     )
