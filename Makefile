@@ -2,29 +2,21 @@
 VENV   ?= .venv
 PYTHON ?= python3
 PY      = $(VENV)/bin/python
+PYTEST  = $(PY) -m pytest
+# pytest-xdist workers.
 WORKERS ?= 2
-# `make run` grid: PROFILE (smoke|full), BACKENDS ("jax torch"), SIZES ("tiny small"); empty = course defaults.
-PROFILE ?=
-BACKENDS ?=
-SIZES ?=
-# `make run` sizing, empty = each level's own: MAX_EXAMPLES (reviews per split), EPOCHS, SEQUENCE_LENGTH,
-# SEED, TIMEOUT (seconds per notebook, default 1800), PARAMS ("batch_size=8 ..." any notebook parameter),
-# NOTEBOOKS (default all six), OUT (default runs/<date-time>).
-MAX_EXAMPLES ?=
-EPOCHS ?=
-SEQUENCE_LENGTH ?=
-SEED ?=
-TIMEOUT ?=
-PARAMS ?=
-NOTEBOOKS ?=
-OUT ?=
-NBMAKE_BACKENDS = tensorflow torch  # jax: the browser test runs the six as committed
+## `make run ARGS="--profile full --epochs 1"`: any options of `python -m course_utils run --help`.
+ARGS ?=
+# jax: the browser test runs the six as committed.
+NBMAKE_BACKENDS = tensorflow torch
 COMMA := ,
 # Corpora and presets live in the course's cache (COURSE_CACHE_DIR, default ~/.cache/kerasnlp-course),
 # shared by every target and every clone on the machine: entries are keyed by their whole recipe
 # (settings, builder source, library versions), so a clone never reuses one it would build otherwise.
 
-.PHONY: setup prepare run lint format test test-fast test-notebooks test-learners test-determinism test-paths test-browser system-packages bench lab sync-text clean
+.PHONY: setup prepare run lab sync-text lint format bench clean \
+	test test-fast test-unit test-notebooks-as-committed test-determinism test-browser test-learner-paths \
+	.test-stream-notebooks .test-stream-learners
 
 ## GPU=1 (NVIDIA, Linux) adds the `gpu` extra: jax[cuda12] and tensorflow[and-cuda].
 GPU ?=
@@ -43,84 +35,9 @@ prepare: setup
 	$(PY) -m course_utils prepare
 
 ## The course's main job: run the notebooks through papermill and write a report under runs/.
-## The smoke corpus and presets are built first, unless the profile is full (which never uses them).
-run: setup $(if $(filter full,$(or $(PROFILE),$(COURSE_PROFILE))),,prepare)
-	$(PY) -m course_utils run --workers $(WORKERS) $(if $(PROFILE),--profile $(PROFILE)) \
-	  $(if $(BACKENDS),--backends $(BACKENDS)) $(if $(SIZES),--sizes $(SIZES)) \
-	  $(if $(MAX_EXAMPLES),--max-examples $(MAX_EXAMPLES)) $(if $(EPOCHS),--epochs $(EPOCHS)) \
-	  $(if $(SEQUENCE_LENGTH),--sequence-length $(SEQUENCE_LENGTH)) $(if $(SEED),--seed $(SEED)) \
-	  $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(foreach param,$(PARAMS),--param $(param)) \
-	  $(if $(NOTEBOOKS),--notebooks $(NOTEBOOKS)) $(if $(OUT),--out $(OUT))
-
-## The whole test suite, as CI runs it. Every notebook execution and what it checks:
-## - as committed, smoke: jax in the browser test, tensorflow and torch under nbmake (one results
-##   folder, so each also runs twice in a row in one environment); each fails on an error, on any
-##   stderr output (tests/nbmake_stderr.py), and on figures that miss tests/figures.py (level 4's
-##   frozen backbone must reach 0.70 validation accuracy, and so on);
-## - papermill with parameters (tests/test_notebooks.py, levels 3 and 5), the data-parallel run of
-##   level 6, the runner's grids (tests/test_runner.py), and the learners' paths (Colab stand-in,
-##   the full-profile rehearsal of all six).
-## Two streams share the two cores (their lines interleave): the unit, papermill and nbmake passes
-## after `prepare`, and the learners' paths after the determinism test. `prepare` and that test
-## each build the smoke presets single-threaded, side by side.
-test: setup system-packages lint
-	$(MAKE) -j2 --output-sync=line test-notebooks test-learners
-
-## Stream one: unit and papermill tests, then nbmake on each backend in NBMAKE_BACKENDS.
-test-notebooks: prepare
-	$(PY) -m pytest -n $(WORKERS) -m 'not browser and not learner_paths' --ignore=tests/test_determinism.py --durations=10 tests
-	results=$$(mktemp -d); for backend in $(NBMAKE_BACKENDS); do \
-	  echo "== nbmake, $$backend backend"; \
-	  COURSE_RESULTS_DIR=$$results KERAS_BACKEND=$$backend COURSE_PROFILE=smoke \
-	    $(PY) -m pytest -p tests.nbmake_stderr -n $(WORKERS) --nbmake --nbmake-timeout=600 notebooks || exit 1; \
-	done
-
-## Stream two: the fresh-cache determinism test, then the browser test and the learners' paths.
-test-learners: test-determinism
-	$(MAKE) test-browser
-	$(MAKE) test-paths
-
-## The edit-test loop (about a minute): every test not marked slow, browser or learner_paths. No
-## notebook runs, no preset builds, nothing trained beyond a few steps.
-test-fast: setup lint
-	$(PY) -m pytest -n $(WORKERS) -m 'not slow and not browser and not learner_paths' tests
-
-## ruff's linter and formatter check, configured in pyproject.toml; `make format` applies their fixes.
-lint: setup
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-
-format: setup
-	$(VENV)/bin/ruff check --fix .
-	$(VENV)/bin/ruff format .
-
-## Smoke presets are bit-identical from a fresh cache, and building them leaves a run's random state alone.
-test-determinism: setup
-	$(PY) -m pytest -p no:xdist tests/test_determinism.py
-
-## The browser test's system packages: Debian's chromium (Playwright's own browser download cannot
-## work offline) and a Hangul font. Installed with apt-get when missing and run as root.
-system-packages:
-	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; \
-	  else echo "error: the browser test needs Debian's chromium and fonts-noto-cjk: sudo apt-get install chromium fonts-noto-cjk"; exit 1; fi; }
-
-## The paths learners take beyond the smoke profile: notebook 01 in a Colab stand-in (a fresh
-## environment whose first cell clones this repository and installs what Colab lacks), and every
-## notebook once in the full profile on stand-in presets and data (tests/standins.py).
-test-paths: setup
-	$(PY) -m pytest -n $(WORKERS) -m learner_paths tests
-
-## Benchmarks: prints every figure and rewrites BENCHMARKS.md.
-bench: prepare
-	$(PY) benchmarks/run_all.py
-
-## Every notebook in JupyterLab in Debian's chromium, Run > Run All Cells, jax, smoke profile
-## (tests/test_browser.py): fails on a traceback or stderr block, a missing figure, or Korean
-## text drawn without a CJK font. Needs `apt-get install chromium fonts-noto-cjk`; one screenshot
-## per notebook goes to tests/artifacts/browser/.
-test-browser: prepare system-packages
-	$(PY) -m pytest -p no:xdist -m browser tests/test_browser.py
+## The smoke corpus and presets are built first, unless the full profile is asked for (it never uses them).
+run: setup $(if $(findstring full,$(ARGS) $(COURSE_PROFILE)),,prepare)
+	$(PY) -m course_utils run $(ARGS)
 
 ## JupyterLab at the repository root (course_utils is importable from the notebooks). `prepare`
 ## builds the smoke corpus and presets first (minutes on a fresh cache, then instant), so no
@@ -132,6 +49,72 @@ lab: prepare
 ## jupytext.toml for reviewable diffs): bring the other up to date; the more recently edited wins.
 sync-text: setup
 	$(VENV)/bin/jupytext --sync notebooks/*.ipynb
+
+## ruff's linter and formatter check, configured in pyproject.toml; `make format` applies their fixes.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## The edit-test loop (about a minute on 2 cores): lint, then every test not marked slow, browser or
+## learner_paths. No kernel starts, no notebook runs, no preset builds.
+test-fast: setup lint
+	$(PYTEST) -n $(WORKERS) -m 'not slow and not browser and not learner_paths' tests
+
+## The whole suite, as CI runs it (README, Tests): lint, then two streams side by side, one a core;
+## their lines interleave. Run the test-* targets below one by one for a readable log.
+test: setup lint
+	$(MAKE) -j2 --output-sync=line .test-stream-notebooks .test-stream-learners
+
+# Each stream runs its targets one after another (`prepare` again in each: under a second once built).
+# The determinism test builds the smoke presets in a fresh cache, single-threaded, beside `prepare`'s.
+.test-stream-notebooks: setup
+	$(MAKE) test-unit
+	$(MAKE) test-notebooks-as-committed
+
+.test-stream-learners: setup
+	$(MAKE) test-determinism
+	$(MAKE) test-browser
+	$(MAKE) test-learner-paths
+
+## Every pytest test but the browser, learner-path and determinism ones: the fast tests, then the
+## slow ones (papermill runs with parameters, the runner's grids, Ctrl-C, data-parallel training).
+test-unit: prepare
+	$(PYTEST) -n $(WORKERS) -m 'not browser and not learner_paths' --ignore=tests/test_determinism.py --durations=10 tests
+
+## The six notebooks as committed (smoke) under nbmake, on each backend in NBMAKE_BACKENDS, into one
+## results folder (so each also runs twice in a row in one environment). Each fails on an error, on
+## any stderr output, and on figures that miss tests/figures.py (tests/nbmake_stderr.py).
+test-notebooks-as-committed: prepare
+	results=$$(mktemp -d); for backend in $(NBMAKE_BACKENDS); do \
+	  echo "== nbmake, $$backend backend"; \
+	  COURSE_RESULTS_DIR=$$results KERAS_BACKEND=$$backend COURSE_PROFILE=smoke \
+	    $(PYTEST) -p tests.nbmake_stderr -n $(WORKERS) --nbmake --nbmake-timeout=600 notebooks || exit 1; \
+	done
+
+## Smoke presets are bit-identical from a fresh cache, and building them leaves a run's random state alone.
+test-determinism: setup
+	$(PYTEST) -p no:xdist tests/test_determinism.py
+
+## Every notebook in JupyterLab in Debian's chromium, Run > Run All Cells, jax, smoke profile
+## (tests/test_browser.py). Needs `apt-get install chromium fonts-noto-cjk` (.ci/run installs them
+## as root); one screenshot per notebook goes to tests/artifacts/browser/.
+test-browser: prepare
+	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { \
+	  echo "error: the browser test needs Debian's chromium and fonts-noto-cjk: sudo apt-get install chromium fonts-noto-cjk"; exit 1; }
+	$(PYTEST) -p no:xdist -m browser tests/test_browser.py
+
+## The paths learners take beyond the smoke profile: notebook 01 in a Colab stand-in, and every
+## notebook once in the full profile on stand-in presets and data (tests/standins.py).
+test-learner-paths: setup
+	$(PYTEST) -n $(WORKERS) -m learner_paths tests
+
+## Benchmarks: prints every figure and rewrites BENCHMARKS.md.
+bench: prepare
+	$(PY) benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache runs

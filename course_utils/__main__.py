@@ -13,7 +13,10 @@ import sys
 from pathlib import Path
 
 from .config import BACKENDS, DEFAULTS, MODEL_SIZES, PROFILES, CourseConfigError, pick_default, resolve_params
-from .runner import DEFAULT_TIMEOUT
+from .runner import DEFAULT_TIMEOUT, DEFAULT_WORKERS
+
+# The run parameters the grid sets per run, and the option that gives their values.
+GRID_OPTIONS = {"backend": "--backends", "profile": "--profile", "model_size": "--sizes"}
 
 
 def prepare(sizes: list[str], seed: int) -> None:
@@ -43,20 +46,25 @@ def print_devices() -> int:
     return 1 if any(isinstance(devices, str) for devices in found.values()) else 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m course_utils", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     prep = commands.add_parser("prepare", help="build the offline corpus and smoke presets")
-    prep.add_argument("--sizes", nargs="+", default=["tiny"], choices=MODEL_SIZES)
+    prep.add_argument("--sizes", nargs="+", default=[DEFAULTS["model_size"]], choices=MODEL_SIZES)
     prep.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     commands.add_parser("devices", help="print which devices jax, tensorflow and torch see")
     run = commands.add_parser("run", help="run notebooks x backends x sizes with papermill and report")
     run.add_argument("--profile", default=pick_default("profile", None), choices=PROFILES)
     run.add_argument("--backends", nargs="+", default=[pick_default("backend", None)], choices=BACKENDS)
-    run.add_argument("--sizes", nargs="+", default=["tiny"], choices=MODEL_SIZES)
-    run.add_argument("--workers", type=int, default=2, help="notebooks run at once (default 2)")
+    run.add_argument("--sizes", nargs="+", default=[DEFAULTS["model_size"]], choices=MODEL_SIZES)
     run.add_argument(
-        "--timeout", type=float, default=None, help=f"seconds allowed per notebook (default {DEFAULT_TIMEOUT:.0f})"
+        "--workers", type=int, default=DEFAULT_WORKERS, help=f"notebooks run at once (default {DEFAULT_WORKERS})"
+    )
+    run.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds allowed per notebook (default {DEFAULT_TIMEOUT:.0f})",
     )
     run.add_argument("--notebooks", nargs="+", type=Path, default=None, help="default: all six")
     run.add_argument("--out", type=Path, default=None, help="default: runs/<timestamp>")
@@ -73,7 +81,11 @@ def main(argv: list[str] | None = None) -> int:
         help="any other notebook parameter, e.g. --param batch_size=8 (repeatable)",
     )
     run.add_argument("--estimate-only", action="store_true", help="print the duration estimate and stop")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         if args.command == "devices":
             return print_devices()
@@ -100,6 +112,8 @@ def notebook_parameters(args) -> dict:
         if not equals or not name.strip():
             raise CourseConfigError(f"--param {item!r} is not valid; write it as NAME=VALUE, e.g. batch_size=8")
         name = name.strip()
+        if name in GRID_OPTIONS:
+            raise CourseConfigError(f"parameter {name!r} is set by the grid; use {GRID_OPTIONS[name]} instead")
         if name in parameters:
             raise CourseConfigError(f"parameter {name!r} is given twice; give it once")
         try:
@@ -115,23 +129,20 @@ def run_report(args) -> int:
     Exit status: 0 when every run is ok, 1 when any failed or timed out, 130 when interrupted.
     """
     from .estimate import describe
-    from .runner import course_notebooks, default_root, plan, run_grid
+    from .layout import course_notebooks
+    from .runner import default_root, plan, run_grid
 
     if args.workers < 1:
         raise CourseConfigError(f"--workers={args.workers} is out of range; give an integer >= 1")
-    timeout = DEFAULT_TIMEOUT if args.timeout is None else args.timeout
-    if timeout <= 0:
-        raise CourseConfigError(f"--timeout={timeout} is out of range; give seconds > 0")
+    if args.timeout <= 0:
+        raise CourseConfigError(f"--timeout={args.timeout} is out of range; give seconds > 0")
     root = (args.out or default_root()).absolute()
-    notebooks = [path.absolute() for path in args.notebooks or course_notebooks()]
-    parameters = notebook_parameters(args)
-    runs = plan(notebooks, args.backends, args.sizes, args.profile, root, parameters)
+    notebooks = args.notebooks or course_notebooks()
+    runs = plan(notebooks, args.backends, args.sizes, args.profile, root, notebook_parameters(args))
     print(describe(runs, args.workers), flush=True)
     if args.estimate_only:
         return 0
-    root, runs = run_grid(
-        notebooks, args.backends, args.sizes, args.profile, args.workers, timeout, root, parameters, runs=runs
-    )
+    runs = run_grid(runs, root, args.workers, args.timeout)
     for run in runs:
         if run.status != "ok":
             print(f"NOT OK {run.name}: {run.status}: {run.error}", file=sys.stderr)

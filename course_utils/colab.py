@@ -15,10 +15,10 @@ import os
 import subprocess
 import sys
 import tempfile
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-import tomllib
 from packaging.requirements import Requirement
 from packaging.version import Version
 
@@ -39,8 +39,7 @@ KEEP_AS_INSTALLED = (
 )
 # keras-hub 0.32 needs tensorflow-text >= 2.20.1, which needs tensorflow 2.20 or newer.
 MIN_TENSORFLOW = Version("2.20")
-# The course's tested pair, installed only when Colab's tensorflow is older than that.
-TESTED_TENSORFLOW = ("2.21.0", "2.21.1")
+TENSORFLOW_PAIR = ("tensorflow", "tensorflow-text")  # pyproject.toml pins the tested pair
 
 
 class ColabSetupError(RuntimeError):
@@ -65,15 +64,26 @@ def installed_versions(names) -> dict[str, str]:
     return found
 
 
+def _dependencies(pyproject: Path) -> list[str]:
+    return tomllib.loads(Path(pyproject).read_text(encoding="utf-8"))["project"]["dependencies"]
+
+
 def course_requirements(pyproject: Path) -> list[str]:
     """pyproject.toml's dependencies without the accelerator stack (tensorflow-text is matched later)."""
-    dependencies = tomllib.loads(Path(pyproject).read_text(encoding="utf-8"))["project"]["dependencies"]
-    skip = {*ACCELERATOR_PACKAGES, "tensorflow-text"}
-    return [dep for dep in dependencies if Requirement(dep).name not in skip]
+    skip = {*ACCELERATOR_PACKAGES, *TENSORFLOW_PAIR}
+    return [dep for dep in _dependencies(pyproject) if Requirement(dep).name not in skip]
 
 
-def plan(course: list[str], installed: dict[str, str]) -> Plan:
-    """What to install given Colab's installed versions (a pure function, tested without Colab)."""
+def tested_tensorflow(pyproject: Path) -> list[str]:
+    """pyproject.toml's pins of tensorflow and tensorflow-text (`name==version`), in that order: the
+    tested pair, installed only when Colab's tensorflow is older than MIN_TENSORFLOW."""
+    pins = {Requirement(dep).name: dep for dep in _dependencies(pyproject)}
+    return [pins[name] for name in TENSORFLOW_PAIR]
+
+
+def plan(course: list[str], installed: dict[str, str], tested: list[str]) -> Plan:
+    """What to install given Colab's installed versions and the tested tensorflow pair (`tested_tensorflow`);
+    a pure function, tested without Colab."""
     constraints = [f"{name}=={installed[name]}" for name in KEEP_AS_INSTALLED if name in installed]
     tensorflow = installed.get("tensorflow")
     if tensorflow is not None and Version(tensorflow) >= MIN_TENSORFLOW:
@@ -92,15 +102,12 @@ def plan(course: list[str], installed: dict[str, str]) -> Plan:
         if tensorflow
         else "Colab에 tensorflow가 없으므로"
     )
+    tested_tf, tested_text = (next(iter(Requirement(pin).specifier)).version for pin in tested)
     note = (
-        f"{reason} 강좌가 검증한 tensorflow {TESTED_TENSORFLOW[0]}과 tensorflow-text {TESTED_TENSORFLOW[1]}을 "
+        f"{reason} 강좌가 검증한 tensorflow {tested_tf}과 tensorflow-text {tested_text}을 "
         "설치합니다. jax와 torch는 Colab의 것을 그대로 둡니다."
     )
-    return Plan(
-        course + [f"tensorflow=={TESTED_TENSORFLOW[0]}", f"tensorflow-text=={TESTED_TENSORFLOW[1]}"],
-        constraints,
-        [note],
-    )
+    return Plan(course + list(tested), constraints, [note])
 
 
 def problems(course: list[str], before: dict[str, str], after: dict[str, str]) -> list[str]:
@@ -170,7 +177,7 @@ def install(course_dir: str | os.PathLike) -> None:
         {*ACCELERATOR_PACKAGES, "tensorflow-text", *KEEP_AS_INSTALLED, *(Requirement(dep).name for dep in course)}
     )
     before = installed_versions(names)
-    the_plan = plan(course, before)
+    the_plan = plan(course, before, tested_tensorflow(course_dir / "pyproject.toml"))
     for note in the_plan.notes:
         print(note)
     print("필요한 패키지를 설치하는 중입니다 (보통 1분 안팎)...")

@@ -7,7 +7,7 @@ backend can still be chosen afterwards.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from types import SimpleNamespace
 
 from . import environment
@@ -122,40 +122,6 @@ LEVEL_SETTINGS = {
 # it, and the test split is measured once at the end. (The guide validates on the test split.)
 VALIDATION_SPLIT = 0.2
 CLASSIFIER_SIZES = ("tiny",)  # sizes with a pretrained sst2 classifier: level 1 runs only at these
-IMDB_REVIEWS_PER_SPLIT = 25_000  # aclImdb's train and test splits (unsup aside)
-
-# Measured CPU seconds per training step, batch 16, course settings (jit "auto", False on torch;
-# float32), on a 2-core x86_64 machine: the estimate `python -m course_utils run` prints before a
-# grid. The model is level 2's classifier at the profile's sequence length (512 full, 64 smoke).
-# Sources: full -- GUIDE_NOTES.md "Full-profile sizes rehearsed offline" (stand-ins at keras-hub's
-# architectures, train_on_batch, machine lightly loaded; torch on 1 thread, its `small` figure scaled
-# by BENCHMARKS.md's torch-threads ratio to the 2 threads the course now gives it); smoke --
-# BENCHMARKS.md "smoke" rows (level 2).
-# Sizes missing here were not measured, and a grid that uses them gets no estimate.
-CPU_STEP_SECONDS = {
-    "full": {
-        "jax": {"tiny": 1.10, "small": 6.75},
-        "tensorflow": {"tiny": 0.57, "small": 3.88},
-        "torch": {"tiny": 0.78, "small": 10.0},
-    },
-    "smoke": {
-        "jax": {"tiny": 0.0078},
-        "tensorflow": {"tiny": 0.0174},
-        "torch": {"tiny": 0.0204},
-    },
-}
-# A level's training step against level 2's at the same sequence length (BENCHMARKS.md "guide"
-# rows, mean over the three backends; level 6 trains its own small model whatever model_size).
-# Level 1 does not train; a forward-only step (validation, test) is counted as a third of a step.
-LEVEL_STEP_FACTOR = {1: 0.0, 2: 1.0, 3: 1.0, 4: 1.36, 5: 1.67, 6: 0.25}
-FORWARD_STEP_FACTOR = 1 / 3
-# Kernel start, imports, data and preset loading, figures: BENCHMARKS.md's six smoke notebooks ran
-# 203 s one at a time, of which training steps took a few seconds.
-NOTEBOOK_OVERHEAD_SECONDS = 30
-
-
-# The run parameters, in the order of every notebook's parameters cell; setup() takes them by name.
-RUN_PARAMETERS = ("backend", "profile", "model_size", "epochs", "batch_size", "max_examples", "sequence_length", "seed")
 
 
 class CourseConfigError(ValueError):
@@ -176,6 +142,10 @@ class RunParams:
     sequence_length: int
     seed: int
     level_settings: SimpleNamespace  # the level's sizes and hyper-parameters for this profile and model size
+
+
+# The run parameters, in the order of every notebook's parameters cell; setup() takes them by name.
+RUN_PARAMETERS = tuple(f.name for f in fields(RunParams) if f.name not in ("level", "level_settings"))
 
 
 def _choice(name: str, value, choices) -> str:
@@ -229,19 +199,17 @@ def resolve_params(level, **given) -> RunParams:
         raise CourseConfigError(
             f"parameter {unknown[0]!r} is not a run parameter; choose from: {', '.join(RUN_PARAMETERS)}"
         )
-    backend, profile, model_size, epochs, batch_size, max_examples, sequence_length, seed = map(
-        given.get, RUN_PARAMETERS
-    )
     level = _integer("level", level, 1, len(LEVELS))
-    backend = _choice("backend", pick_default("backend", backend), BACKENDS)
-    profile = _choice("profile", pick_default("profile", profile), PROFILES)
-    model_size = _choice("model_size", pick_default("model_size", model_size), MODEL_SIZES)
+    backend = _choice("backend", pick_default("backend", given.get("backend")), BACKENDS)
+    profile = _choice("profile", pick_default("profile", given.get("profile")), PROFILES)
+    model_size = _choice("model_size", pick_default("model_size", given.get("model_size")), MODEL_SIZES)
     if not level_runs_at(level, model_size):
         raise CourseConfigError(
             f"model_size={model_size!r} has no pretrained sst2 classifier; level 1 needs model_size="
             + " or ".join(map(repr, CLASSIFIER_SIZES))
         )
     defaults = LEVEL_SETTINGS[level][profile]
+    epochs = given.get("epochs")
     if epochs is None:
         epochs = defaults["epochs"]
     elif level == 1:
@@ -249,16 +217,18 @@ def resolve_params(level, **given) -> RunParams:
         epochs = 0  # level 1 does not train
     else:
         epochs = _integer("epochs", epochs, 1)
-    batch_size = _integer("batch_size", pick_default("batch_size", batch_size), 1)
+    batch_size = _integer("batch_size", pick_default("batch_size", given.get("batch_size")), 1)
+    max_examples = given.get("max_examples")
     if max_examples is not None:
         max_examples = _integer("max_examples", max_examples, 2)
+    sequence_length = given.get("sequence_length")
     sequence_length = _integer(
         "sequence_length",
         defaults["sequence_length"] if sequence_length is None else sequence_length,
         MIN_SEQUENCE_LENGTH,
         MAX_SEQUENCE_LENGTH,
     )
-    seed = _integer("seed", pick_default("seed", seed), 0)
+    seed = _integer("seed", pick_default("seed", given.get("seed")), 0)
     settings = {k: v for k, v in defaults.items() if k not in ("epochs", "sequence_length")}
     if "packer_sequence_length" in settings:
         settings["packer_sequence_length"] = min(settings["packer_sequence_length"], sequence_length)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from . import layout
+
 KERAS_BACKEND = "KERAS_BACKEND"
 COURSE_PROFILE = "COURSE_PROFILE"
 COURSE_CACHE_DIR = "COURSE_CACHE_DIR"
@@ -23,7 +25,6 @@ COURSE_CHROMIUM = "COURSE_CHROMIUM"
 COURSE_REPO_URL = "COURSE_REPO_URL"
 
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "kerasnlp-course"
-RESULTS_FOLDER = "results"  # under the working directory: figures stay out of the notebooks' folder listing
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 
 # name: (meaning, default when unset)
@@ -83,8 +84,8 @@ def cache_dir() -> Path:
 
 
 def results_dir() -> Path:
-    """Where a notebook writes its figures: COURSE_RESULTS_DIR, else ./results (created on first write)."""
-    return Path(read(COURSE_RESULTS_DIR) or Path.cwd() / RESULTS_FOLDER).absolute()
+    """Where a notebook writes its results: COURSE_RESULTS_DIR, else ./results (created on first write)."""
+    return Path(read(COURSE_RESULTS_DIR) or layout.default_results_dir(Path.cwd())).absolute()
 
 
 def _path(name: str) -> Path | None:

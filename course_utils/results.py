@@ -8,13 +8,14 @@ from pathlib import Path
 import keras
 
 from .config import VALIDATION_SPLIT, guide_test_accuracy
+from .layout import figure_file, results_file
 from .runtime import CourseConfig, run_parameters
 from .timing import EpochTimer
 
 
 def results_path(config: CourseConfig) -> Path:
     """Where a level writes its figures: COURSE_RESULTS_DIR, else `results/` under the working directory."""
-    return config.results_dir / f"level{config.level}_results.json"
+    return results_file(config.results_dir, config.level)
 
 
 def _plain(value):
@@ -114,7 +115,7 @@ def save_figure(config: CourseConfig, figure, name: str):
     """Write `figure` as levelN_<name>.png beside the results; return it, so Jupyter shows it."""
     from .plots import save_png
 
-    save_png(figure, config.results_dir / f"level{config.level}_{name}.png")
+    save_png(figure, figure_file(config.results_dir, config.level, name))
     return figure
 
 

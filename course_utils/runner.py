@@ -26,29 +26,20 @@ from tqdm.auto import tqdm
 
 from .config import RUN_PARAMETERS, CourseConfigError, RunParams, level_runs_at, resolve_params
 from .environment import COURSE_PROGRESS_FILE, COURSE_RESULTS_DIR
+from .layout import course_notebooks as course_notebooks  # re-exported: tools/ and benchmarks/ import it here
+from .layout import notebook_level, results_file
 
-NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
-NOTEBOOK_GLOB = "0[1-6]_*.ipynb"  # one notebook per level, named by its level: 01_... to 06_...
 DEFAULT_TIMEOUT = 1800.0  # seconds per notebook
+DEFAULT_WORKERS = 2  # notebooks run at once: the course's 2-core machines
 KERNEL_START_GAP = 3.0  # seconds between kernel launches, so that starts do not race
 STOP_GRACE = 10.0  # seconds papermill gets to shut its kernel down before the tree is killed
 POLL = 0.5  # seconds between checks of a running notebook
-GRID_PARAMETERS = {"backend": "--backends", "profile": "--profile", "model_size": "--sizes"}  # set per run
+GRID_PARAMETERS = ("backend", "profile", "model_size")  # set per run by the grid, not by extra parameters
 
 
 def default_root() -> Path:
     """Where a grid's report goes unless told: runs/<date-time> under the working directory."""
     return Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S")
-
-
-def course_notebooks(directory: Path = NOTEBOOK_DIR) -> list[Path]:
-    """The lesson notebooks, in level order."""
-    return sorted(Path(directory).glob(NOTEBOOK_GLOB))
-
-
-def notebook_level(notebook: Path) -> int:
-    """The level a lesson notebook teaches, from its name (01_... to 06_...)."""
-    return int(Path(notebook).name[:2])
 
 
 @dataclass
@@ -60,7 +51,8 @@ class Run:
     model_size: str
     profile: str
     directory: Path
-    params: RunParams | None = None
+    extra_parameters: dict = field(default_factory=dict)  # the grid's other notebook parameters, as given
+    params: RunParams | None = None  # all of them, validated
     status: str = "pending"  # pending, running, ok, failed, timeout, interrupted
     error: str = ""
     started: float | None = None  # time.monotonic() at launch
@@ -192,13 +184,13 @@ def _stop(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def execute(run: Run, timeout: float, stagger: _Stagger, parameters: dict, stop: threading.Event) -> Run:
+def execute(run: Run, timeout: float, stagger: _Stagger, stop: threading.Event) -> Run:
     """Run one notebook with papermill in a process of its own; fill in status, error, results."""
     if not stagger.wait(stop):
         run.status, run.error = "interrupted", "stopped before it started"
         return run
     run.directory.mkdir(parents=True, exist_ok=True)
-    parameters = {"backend": run.backend, "profile": run.profile, "model_size": run.model_size, **parameters}
+    parameters = {"backend": run.backend, "profile": run.profile, "model_size": run.model_size, **run.extra_parameters}
     command = [
         sys.executable,
         "-m",
@@ -241,9 +233,9 @@ def execute(run: Run, timeout: float, stagger: _Stagger, parameters: dict, stop:
         if code:
             lines = (run.directory / "papermill.log").read_text(encoding="utf-8").strip().splitlines()
             run.error = failing_cell(run.executed) or (lines[-1] if lines else f"papermill exited with {code}")
-    results_file = run.directory / f"level{run.level}_results.json"
-    if results_file.is_file():
-        run.results = json.loads(results_file.read_text(encoding="utf-8"))
+    written = results_file(run.directory, run.level)
+    if written.is_file():
+        run.results = json.loads(written.read_text(encoding="utf-8"))
     return run
 
 
@@ -251,7 +243,7 @@ def check_parameters(parameters: dict) -> dict:
     """Refuse names a notebook does not take, and those the grid sets itself."""
     for name in parameters:
         if name in GRID_PARAMETERS:
-            raise CourseConfigError(f"parameter {name!r} is set by the grid; use {GRID_PARAMETERS[name]} instead")
+            raise CourseConfigError(f"parameter {name!r} is set by the grid, one value per run, not as an extra one")
         if name not in RUN_PARAMETERS:
             raise CourseConfigError(
                 f"parameter {name!r} is not a notebook parameter; choose from: "
@@ -273,8 +265,12 @@ def plan(
     A level that does not exist at a size (level 1 beyond `tiny`) is left out.
     """
     parameters = check_parameters(parameters or {})
+    notebooks = [Path(nb).absolute() for nb in notebooks]
+    for notebook in notebooks:
+        if notebook_level(notebook) is None:
+            raise CourseConfigError(f"{notebook.name} is not a lesson notebook (named 01_... to 06_...)")
     runs = [
-        Run(nb, backend, size, profile, root / f"{nb.stem}-{backend}-{size}")
+        Run(nb, backend, size, profile, Path(root).absolute() / f"{nb.stem}-{backend}-{size}", dict(parameters))
         for nb in notebooks
         for backend in backends
         for size in sizes
@@ -314,27 +310,22 @@ class _StopOnSignal:
             signal.signal(signum, handler)
 
 
-def run_grid(
-    notebooks, backends, sizes, profile, workers=1, timeout=DEFAULT_TIMEOUT, root=None, extra_parameters=None, runs=None
-) -> tuple[Path, list[Run]]:
-    """Execute the grid with `workers` parallel kernels; write the report; return (folder, runs).
+def run_grid(runs: list[Run], root: Path, workers: int = 1, timeout: float = DEFAULT_TIMEOUT) -> list[Run]:
+    """Execute the planned runs (`plan`) with `workers` parallel kernels; write the report under root.
 
-    `runs` (from `plan`) skips planning again. After Ctrl-C or SIGTERM the report is still
-    written, with the unfinished runs marked "interrupted"; the caller tells it by their status.
+    After Ctrl-C or SIGTERM the report is still written, with the unfinished runs marked
+    "interrupted"; the caller tells it by their status.
     """
     from .report import write_report
 
-    root = Path(root or default_root()).absolute()
-    parameters = extra_parameters or {}
-    if runs is None:
-        runs = plan([Path(nb).absolute() for nb in notebooks], backends, sizes, profile, root, parameters)
+    root = Path(root).absolute()
     stagger, stop = _Stagger(KERNEL_START_GAP if workers > 1 else 0.0), threading.Event()
     with (
         _StopOnSignal(stop) as signals,
         ThreadPoolExecutor(max_workers=workers) as pool,
         tqdm(total=len(runs), desc="notebooks", unit="run") as bar,
     ):
-        futures = {pool.submit(execute, run, timeout, stagger, parameters, stop): run for run in runs}
+        futures = {pool.submit(execute, run, timeout, stagger, stop): run for run in runs}
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
@@ -355,11 +346,11 @@ def run_grid(
         root,
         runs,
         {
-            "profile": profile,
+            "profile": ", ".join(sorted({run.profile for run in runs})),
             "workers": workers,
             "timeout": timeout,
-            "parameters": parameters,
+            "parameters": runs[0].extra_parameters if runs else {},
             "interrupted_by": signal.Signals(signals.signum).name if signals.signum else None,
         },
     )
-    return root, runs
+    return runs

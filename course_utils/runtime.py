@@ -12,7 +12,6 @@ from . import environment
 from .cache import ensure_writable
 from .config import (
     LEVEL_SETTINGS,
-    RUN_PARAMETERS,
     VALIDATION_SPLIT,
     CourseConfigError,
     RunParams,
@@ -207,7 +206,17 @@ def setup(
     `data_parallel=True` (or COURSE_DATA_PARALLEL=1) splits every batch over all local
     accelerators with Keras' DataParallel distribution, on jax; off by default.
     """
-    params = resolve_params(level, **{name: value for name, value in locals().items() if name in RUN_PARAMETERS})
+    params = resolve_params(
+        level,
+        backend=backend,
+        profile=profile,
+        model_size=model_size,
+        epochs=epochs,
+        batch_size=batch_size,
+        max_examples=max_examples,
+        sequence_length=sequence_length,
+        seed=seed,
+    )
     activate_backend(params.backend)
     cache_dir = ensure_writable(environment.cache_dir())
     import_tensorflow_quietly()  # before keras: its native start-up lines are noise in a notebook

@@ -1,13 +1,20 @@
-"""Shared test setup: the course's own cache, jax as the in-process backend."""
+"""Shared test setup: the course's own cache, jax as the in-process backend, a loopback archive server,
+and benchmarks/ and tools/ importable (their scripts are tested as modules)."""
 
+import http.server
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from course_utils.layout import ROOT
+
+for scripts in ("benchmarks", "tools"):
+    if str(ROOT / scripts) not in sys.path:
+        sys.path.append(str(ROOT / scripts))
 # Presets and corpora are recipe-keyed, so the course's cache (COURSE_CACHE_DIR, else the
 # default) serves every test run and every clone; xdist workers building the same preset at
 # once are serialised by the cache's lock. Tests that need a fresh cache make their own.
@@ -28,3 +35,34 @@ def run_python(code: str, backend: str = "jax", timeout: int = 600, **env) -> su
     return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, env=environment, cwd=ROOT
     )
+
+
+class ArchiveServer:
+    """A loopback HTTP server with one file, aclImdb_v1.tar.gz, whose bytes (`body`) and announced
+    Content-Length (`length`, default the body's) the test sets; `hits` counts the downloads."""
+
+    def __init__(self):
+        self.body, self.length, self.hits = b"", None, 0
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.hits += 1
+                self.send_response(200)
+                self.send_header("Content-Length", str(server.length or len(server.body)))
+                self.end_headers()
+                self.wfile.write(server.body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/aclImdb_v1.tar.gz"
+
+
+@pytest.fixture
+def archive_server():
+    server = ArchiveServer()
+    yield server
+    server.httpd.shutdown()

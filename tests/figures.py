@@ -64,7 +64,9 @@ def problems(level: int, results: dict) -> list[str]:
 
 def check_results_file(level: int, results_dir: Path) -> list[str]:
     """`problems` of levelN_results.json in results_dir, or why it cannot be read."""
-    path = Path(results_dir) / f"level{level}_results.json"
+    from course_utils.layout import results_file
+
+    path = results_file(results_dir, level)
     if not path.is_file():
         return [f"{path} was not written"]
     return problems(level, json.loads(path.read_text(encoding="utf-8")))

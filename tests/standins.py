@@ -22,11 +22,11 @@ import sys
 from pathlib import Path
 
 from course_utils.cache import build_once, recipe_key
-from course_utils.config import ARCHITECTURES, DEFAULTS
+from course_utils.config import ARCHITECTURES, DEFAULTS, GUIDE_VOCABULARY_SIZE
 from course_utils.data import LAYOUT, synthetic_imdb
+from course_utils.layout import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-BERT_VOCABULARY_SIZE = 30_522
+BERT_VOCABULARY_SIZE = GUIDE_VOCABULARY_SIZE
 BERT_SPECIAL_IDS = {"[PAD]": 0, "[UNK]": 100, "[CLS]": 101, "[SEP]": 102, "[MASK]": 103}
 BERT_UNUSED_SLOTS = 999  # ids 0..998: [PAD], [unused*], the four specials above
 STAND_IN_MARKER = "STAND_IN.txt"

@@ -6,11 +6,9 @@ import sys
 
 import pytest
 from conftest import ROOT
+from step_time import verdict  # benchmarks/, on sys.path from conftest
 
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from step_time import verdict  # noqa: E402
-
-from course_utils.runtime import training_settings  # noqa: E402
+from course_utils.runtime import training_settings
 
 
 @pytest.mark.parametrize(

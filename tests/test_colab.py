@@ -14,15 +14,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import colab_cell  # tools/, on sys.path from conftest
 import nbformat
 import pytest
 from conftest import ROOT
+from notebook_run import execute, run_notebook
 from packaging.requirements import Requirement
 
 from course_utils import colab
-
-sys.path.insert(0, str(ROOT / "tools"))
-import colab_cell  # noqa: E402
 
 STANDIN = ROOT / "tests" / "colab_standin"
 # Left out of the stand-in image: the cell has to install these.
@@ -30,6 +29,8 @@ NOT_PREINSTALLED = ("keras", "keras_hub", "keras_nlp", "tensorflow_text", "cours
 # The fresh environment brings its own installer.
 OWN_TOOLS = ("pip", "setuptools", "_distutils_hack", "pkg_resources", "distutils-precedence.pth")
 COURSE = colab.course_requirements(ROOT / "pyproject.toml")
+TESTED = colab.tested_tensorflow(ROOT / "pyproject.toml")
+PINS = {req.name: next(iter(req.specifier)).version for req in map(Requirement, COURSE + TESTED) if req.specifier}
 
 
 # --- the cell and the one URL --------------------------------------------------------------------
@@ -73,16 +74,6 @@ def test_cell_does_nothing_outside_colab(tmp_path, monkeypatch):
     assert namespace["COURSE_REPO_URL"] == "" and list(tmp_path.iterdir()) == []
 
 
-def test_cell_imports_nothing_heavy_before_installing():
-    """The cell imports course_utils.colab before pip runs: it must not import a framework."""
-    code = (
-        "import sys; from course_utils import colab, devices; "
-        "print(sorted(m for m in ('keras', 'keras_hub', 'tensorflow', 'jax', 'torch') if m in sys.modules))"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert result.stdout.strip() == "[]", result.stderr
-
-
 # --- the install plan, for Colab images this machine cannot be -----------------------------------
 
 
@@ -95,7 +86,7 @@ def test_plan_keeps_a_recent_colab_tensorflow_and_matches_tensorflow_text():
         "torch": "2.8.0+cu126",
         "numpy": "2.0.2",
     }
-    plan = colab.plan(COURSE, installed)
+    plan = colab.plan(COURSE, installed, TESTED)
     assert "tensorflow-text==2.20.*" in plan.requirements
     assert not any(r.startswith(("tensorflow==", "jax", "torch")) for r in plan.requirements)
     assert plan.constraints == [
@@ -106,17 +97,18 @@ def test_plan_keeps_a_recent_colab_tensorflow_and_matches_tensorflow_text():
         "torch==2.8.0+cu126",
         "numpy==2.0.2",
     ]
-    assert {"keras==3.15.1", "keras-hub==0.32.0", "keras-nlp==0.32.0"} <= set(plan.requirements)
+    assert set(COURSE) <= set(plan.requirements)
 
 
 @pytest.mark.parametrize("tensorflow", ["2.19.0", None])
 def test_plan_installs_the_tested_tensorflow_where_colab_has_an_older_one(tensorflow):
     installed = {"jax": "0.5.3", "torch": "2.6.0+cu124"} | ({"tensorflow": tensorflow} if tensorflow else {})
-    plan = colab.plan(COURSE, installed)
-    assert {"tensorflow==2.21.0", "tensorflow-text==2.21.1"} <= set(plan.requirements)
+    plan = colab.plan(COURSE, installed, TESTED)
+    assert set(TESTED) <= set(plan.requirements)
     assert plan.constraints == ["jax==0.5.3", "torch==2.6.0+cu124"]
     assert (
-        "tensorflow-text 2.21.1을 설치합니다" in plan.notes[0] and "jax와 torch는 Colab의 것을 그대로" in plan.notes[0]
+        f"tensorflow-text {PINS['tensorflow-text']}을 설치합니다" in plan.notes[0]
+        and "jax와 torch는 Colab의 것을 그대로" in plan.notes[0]
     )
     assert (tensorflow or "tensorflow가 없으므로") in plan.notes[0]
 
@@ -133,12 +125,13 @@ def test_problems_name_each_incompatibility_in_korean():
         "torch": "2.8.0",
     }
     found = colab.problems(COURSE, before, after)
-    assert found[0] == "keras 3.10.0: 강좌에 필요한 버전은 ==3.15.1입니다."
+    assert found[0] == f"keras 3.10.0: 강좌에 필요한 버전은 =={PINS['keras']}입니다."
     assert "tensorflow 2.20.0과 tensorflow-text 2.21.1" in found[1]
     assert found[2].startswith("jax이(가) 0.7.2에서 0.10.2(으)로 바뀌었습니다")
     assert len(found) == 3
     assert (
-        colab.problems(COURSE, before, after | {"keras": "3.15.1", "tensorflow-text": "2.20.1", "jax": "0.7.2"}) == []
+        colab.problems(COURSE, before, after | {"keras": PINS["keras"], "tensorflow-text": "2.20.1", "jax": "0.7.2"})
+        == []
     )
 
 
@@ -197,27 +190,16 @@ def colab_image(tmp_path_factory):
     return python, root / "jupyter"
 
 
-@pytest.fixture
-def in_colab(colab_image, tmp_path, monkeypatch):
-    """Run a notebook in the stand-in kernel from tmp_path, Colab-like: no course variables set."""
-    import papermill
+KERNEL = "colab-standin"
 
+
+@pytest.fixture
+def in_colab(colab_image, monkeypatch):
+    """The stand-in kernel made visible, the environment Colab-like: no course variables set."""
     python, jupyter_path = colab_image
     monkeypatch.setenv("JUPYTER_PATH", str(jupyter_path))
-    monkeypatch.setenv("COURSE_RESULTS_DIR", str(tmp_path))
     for name in ("KERAS_BACKEND", "COURSE_PROFILE", "COURSE_REPO_URL", "PYTHONPATH"):
         monkeypatch.delenv(name, raising=False)
-
-    def run(notebook: Path):
-        return papermill.execute_notebook(
-            str(notebook),
-            str(tmp_path / f"out-{notebook.name}"),
-            kernel_name="colab-standin",
-            cwd=str(tmp_path),
-            progress_bar=False,
-        )
-
-    return run
 
 
 def _cell_text(cell) -> str:
@@ -230,10 +212,12 @@ def test_cell_without_a_url_stops_and_says_what_to_set(in_colab, tmp_path):
 
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(colab_cell.cell_source(""))])
     nbformat.write(notebook, tmp_path / "cell.ipynb")
+    run = tmp_path / "run"
+    run.mkdir()
     with pytest.raises(papermill.PapermillExecutionError) as error:
-        in_colab(tmp_path / "cell.ipynb")
+        execute(tmp_path / "cell.ipynb", run, kernel=KERNEL)
     assert "COURSE_REPO_URL이 비어 있습니다" in str(error.value)
-    assert not (tmp_path / "kerasnlp-course").exists()
+    assert not (run / "kerasnlp-course").exists()
 
 
 @pytest.mark.learner_paths
@@ -241,10 +225,10 @@ def test_notebook_01_runs_in_colab_after_the_first_cell_installs_the_course(
     in_colab, colab_image, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("COURSE_REPO_URL", f"file://{ROOT}")  # the form field's override: this repository
-    executed = in_colab(colab_cell.NOTEBOOKS[0])
+    results = run_notebook(1, tmp_path, kernel=KERNEL)
+    executed = nbformat.read(tmp_path / colab_cell.NOTEBOOKS[0].name, as_version=4)
     setup_output = _cell_text(executed.cells[colab_cell.CELL_INDEX])
-    assert "설치 완료: keras 3.15.1, keras-hub 0.32.0" in setup_output, setup_output
-    results = json.loads((tmp_path / "level1_results.json").read_text())
+    assert f"설치 완료: keras {PINS['keras']}, keras-hub {PINS['keras-hub']}" in setup_output, setup_output
     assert results["synthetic_data"] is True and results["params"]["profile"] == "smoke"
     python, _ = colab_image
     where = {}
@@ -262,4 +246,5 @@ def test_notebook_01_runs_in_colab_after_the_first_cell_installs_the_course(
     assert where["course_utils"].startswith(str(tmp_path / "kerasnlp-course")), where  # the clone, editable
     for module in ("tensorflow", "jax", "torch"):  # Colab's own builds, untouched
         assert "/preinstalled/" in where[module], where
-    assert re.search(r"tensorflow 2\.21\.\d+, tensorflow-text 2\.21\.\d+", setup_output)
+    minor = re.escape(".".join(PINS["tensorflow"].split(".")[:2]))
+    assert re.search(rf"tensorflow {minor}\.\d+, tensorflow-text {minor}\.\d+", setup_output)

@@ -5,17 +5,37 @@ import os
 import pytest
 from conftest import run_python
 
-from course_utils.config import ARCHITECTURES, LEVEL_SETTINGS, RUN_PARAMETERS, CourseConfigError, resolve_params
+from course_utils import config
+from course_utils.config import (
+    ARCHITECTURES,
+    DEFAULTS,
+    LEVEL_SETTINGS,
+    RUN_PARAMETERS,
+    CourseConfigError,
+    resolve_params,
+)
 
 
 def test_defaults_come_from_the_level_and_profile():
     params = resolve_params(level=5, backend="jax", profile="full")
-    assert params.epochs == LEVEL_SETTINGS[5]["full"]["epochs"] == 3
-    assert params.sequence_length == 256
-    assert params.batch_size == 16
+    level = LEVEL_SETTINGS[5]["full"]
+    assert (params.epochs, params.sequence_length) == (level["epochs"], level["sequence_length"])
+    assert (params.model_size, params.batch_size, params.seed) == tuple(
+        DEFAULTS[name] for name in ("model_size", "batch_size", "seed")
+    )
     assert params.max_examples is None
-    assert params.level_settings.mask_selection_length == 64
-    assert params.level_settings.hidden_dim == ARCHITECTURES["full"]["tiny"]["hidden_dim"] == 128
+    assert params.level_settings.mask_selection_length == level["mask_selection_length"]
+    assert params.level_settings.hidden_dim == ARCHITECTURES["full"][DEFAULTS["model_size"]]["hidden_dim"]
+
+
+def test_reordering_the_run_parameters_cannot_swap_values(monkeypatch):
+    """Values are read by name: no order of RUN_PARAMETERS moves one into another's place."""
+    given = dict(epochs=2, batch_size=8, max_examples=40, sequence_length=24, seed=7)
+    expected = resolve_params(level=2, backend="jax", **given)
+    monkeypatch.setattr(config, "RUN_PARAMETERS", tuple(reversed(RUN_PARAMETERS)))
+    swapped = resolve_params(level=2, backend="jax", **given)
+    assert swapped == expected
+    assert {name: getattr(swapped, name) for name in given} == given
 
 
 def test_smoke_profile_shrinks_sizes():
@@ -80,6 +100,7 @@ def test_bad_environment_value_is_reported_too(monkeypatch):
         resolve_params(level=2, backend="jax")
 
 
+@pytest.mark.slow
 def test_setup_refuses_a_keras_already_imported_with_another_backend():
     result = run_python(
         "import keras, course_utils\n"

@@ -4,6 +4,7 @@ import json
 
 import pytest
 from conftest import run_python
+from notebook_run import run_notebook
 
 TRAIN = """
 import json, numpy as np, course_utils
@@ -59,25 +60,15 @@ def test_data_parallel_on_another_backend_says_what_it_does():
 
 @pytest.mark.slow
 def test_level6_notebook_trains_to_the_same_figures_data_parallel(tmp_path, monkeypatch):
-    import papermill
-    from conftest import ROOT
-
-    notebook = ROOT / "notebooks" / "06_transformer_from_scratch.ipynb"
     monkeypatch.setenv("XLA_FLAGS", TWO_DEVICES["XLA_FLAGS"])
     histories = {}
     for parallel in ("0", "1"):
         out = tmp_path / parallel
         out.mkdir()
         monkeypatch.setenv("COURSE_DATA_PARALLEL", parallel)
-        monkeypatch.setenv("COURSE_RESULTS_DIR", str(out))
-        papermill.execute_notebook(
-            str(notebook),
-            str(out / notebook.name),
-            cwd=str(out),
-            progress_bar=False,
-            parameters={"backend": "jax", "profile": "smoke", "epochs": 2, "max_examples": 320},
-        )  # 16 + 4 even batches an epoch
-        histories[parallel] = json.loads((out / "level6_results.json").read_text())["history"]
+        histories[parallel] = run_notebook(6, out, backend="jax", profile="smoke", epochs=2, max_examples=320)[
+            "history"
+        ]  # 16 + 4 even batches an epoch
     for key in ("loss", "val_loss", "val_sparse_categorical_accuracy"):
         for one, two in zip(histories["0"][key], histories["1"][key], strict=True):
             assert abs(one - two) < 1e-3, (key, histories)

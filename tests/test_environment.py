@@ -1,4 +1,4 @@
-"""The environment variables are read in one module and documented once; importing the package needs no keras."""
+"""The environment variables are read in one module and documented once; importing the package imports no framework."""
 
 import re
 
@@ -32,9 +32,14 @@ def test_empty_values_count_as_unset(monkeypatch, tmp_path):
     assert environment.data_parallel() is True and environment.cache_dir() == tmp_path
 
 
-def test_importing_the_package_imports_no_keras():
+def test_importing_the_package_imports_no_framework():
+    """setup() must choose the backend before keras is imported, and the Colab cell imports
+    course_utils.colab and .devices before pip runs: none of these may import a framework."""
+    modules = ("course_utils", "config", "layout", "runner", "__main__", "estimate", "colab", "devices")
     result = run_python(
-        "import sys, course_utils, course_utils.config, course_utils.runner, course_utils.__main__\n"
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name if name == 'course_utils' else f'course_utils.{name}')\n"
         "print(sorted(m for m in ('keras', 'keras_hub', 'tensorflow', 'jax', 'torch') if m in sys.modules))"
     )
     assert result.stdout.strip() == "[]", result.stderr[-2000:]

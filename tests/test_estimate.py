@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from course_utils import config
 from course_utils.config import resolve_params
-from course_utils.estimate import describe, estimate_seconds
+from course_utils.estimate import MEASURED_BATCH_SIZE, MEASURED_SEQUENCE_LENGTH, describe, estimate_seconds
 from course_utils.runner import Run
 
 
@@ -30,3 +31,12 @@ def test_sizes_without_a_measured_step_time_get_no_estimate():
     assert text.startswith("Estimated duration (ROUGH")
     assert "02_lesson-jax-base: no estimate (step time not measured)" in text
     assert "(+ 1 runs not estimated)" in text
+
+
+def test_step_times_scale_from_the_conditions_they_were_measured_at(monkeypatch):
+    """A new course default (batch size, sequence length) must not re-scale the measurements."""
+    measured = dict(batch_size=MEASURED_BATCH_SIZE, sequence_length=MEASURED_SEQUENCE_LENGTH["full"])
+    before = estimate(**measured)
+    monkeypatch.setitem(config.DEFAULTS, "batch_size", 2 * MEASURED_BATCH_SIZE)
+    monkeypatch.setitem(config.LEVEL_SETTINGS[2]["full"], "sequence_length", MEASURED_SEQUENCE_LENGTH["full"] // 2)
+    assert estimate(**measured) == pytest.approx(before)

@@ -59,11 +59,12 @@ def test_nbmake_with_the_plugin_fails_on_stderr_and_passes_clean_notebooks(tmp_p
 
 
 WRITE_RESULTS = """
-import json, os, pathlib
+import json, os
+from course_utils.layout import results_file
 results = {"synthetic_data": True, "params": {"profile": "smoke", "epochs": 2}, "settings": {},
            "history": {"loss": [0.7, 0.6], "val_sparse_categorical_accuracy": [0.5, %s]},
            "figures": {"backbone_unchanged": True, "trainable_params": 10, "total_params": 100}}
-pathlib.Path(os.environ["COURSE_RESULTS_DIR"], "level4_results.json").write_text(json.dumps(results))
+results_file(os.environ["COURSE_RESULTS_DIR"], 4).write_text(json.dumps(results))
 """
 
 

@@ -11,9 +11,8 @@ from jupytext.combine import combine_inputs_with_outputs
 from jupytext.config import load_jupytext_config
 from jupytext.paired_paths import paired_paths
 
-from course_utils.runner import course_notebooks
+from course_utils.layout import NOTEBOOK_DIR, ROOT, course_notebooks
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = course_notebooks()
 FIX = (
     "run `make sync-text` (or `.venv/bin/jupytext --sync notebooks/*.ipynb`) and commit both files; "
@@ -60,7 +59,7 @@ def test_text_form_round_trips_to_the_committed_notebook(notebook: Path):
 
 def test_every_text_form_has_its_notebook():
     paired = {text_form(notebook)[0] for notebook in NOTEBOOKS}
-    stray = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks" / "text").glob("*") if p not in paired)
+    stray = sorted(str(p.relative_to(ROOT)) for p in (NOTEBOOK_DIR / "text").glob("*") if p not in paired)
     assert not stray, (
         f"text forms without a lesson notebook: {stray}; delete them, or create the notebook "
         f"with `.venv/bin/jupytext --sync <text form>`"

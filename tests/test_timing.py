@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from conftest import run_python
 
-from course_utils.config import resolve_params
+from course_utils.config import LEVEL_SETTINGS, guide_test_accuracy, resolve_params
 from course_utils.environment import COURSE_PROGRESS_FILE
 from course_utils.results import comparison_table, save_results
 from course_utils.runtime import CourseConfig
 from course_utils.timing import EpochTimer
 
-TRAIN_SLEEP, VALIDATION_SLEEP = 0.05, 0.2  # seconds added to every training / validation step
+TRAIN_SLEEP, VALIDATION_SLEEP = 0.03, 0.12  # seconds added to every training / validation step
 
 
 class Sleep(keras.callbacks.Callback):
@@ -44,7 +44,9 @@ def fit_with(timer: EpochTimer, epochs: int = 2):
 def test_step_time_is_the_training_step_alone():
     timer = EpochTimer()
     fit_with(timer)
-    assert 1000 * TRAIN_SLEEP <= timer.ms_per_step < 1000 * TRAIN_SLEEP + 40
+    # At least the sleep, and below a step with its share of validation (which a timer counting the
+    # whole epoch would report): a bound that holds however loaded the machine is.
+    assert 1000 * TRAIN_SLEEP <= timer.ms_per_step < 1000 * (TRAIN_SLEEP + VALIDATION_SLEEP)
     assert [len(steps) for steps in timer.step_seconds] == [5, 5] and timer.steps == 5
     # the epoch time keeps everything: five training and five (slower) validation steps
     assert all(seconds >= 5 * (TRAIN_SLEEP + VALIDATION_SLEEP) for seconds in timer.seconds)
@@ -117,9 +119,11 @@ def test_saved_results_put_the_test_accuracy_beside_the_guides(config, capsys):
     assert record["provenance"] == {"data": config.data_provenance, "presets": {}}
     table = comparison_table(record).splitlines()
     figures = {line.split()[0]: line.split()[1:] for line in table[1:] if line and not line.endswith(".")}
-    assert figures["test_accuracy"] == ["0.8748", "0.0000"]  # 0.0 is a figure, not a missing one
-    assert figures["val_accuracy"][:4] == ["0.8120", "/", "0.8752", "/"]  # the guide's three epochs, then ours
-    assert figures["ms_per_step"][0] == "3"
+    reference = LEVEL_SETTINGS[6]["reference"]
+    assert figures["test_accuracy"] == [f"{guide_test_accuracy(reference):.4f}", "0.0000"]  # 0.0 is a figure
+    guide_epochs = " / ".join(f"{value:.4f}" for value in reference["val_accuracy"]).split()
+    assert figures["val_accuracy"][: len(guide_epochs)] == guide_epochs  # the guide's epochs, then ours
+    assert figures["ms_per_step"][0] == f"{reference['ms_per_step']:,}"
     assert "this run (IMDB, jax)" in table[0]
     assert "data: IMDB directory from COURSE_IMDB_DIR, unverified (/data/aclImdb)" in table
 
