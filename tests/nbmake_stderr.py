@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from pathlib import Path
 
@@ -33,16 +32,16 @@ def stderr_blocks(notebook) -> list[tuple[int, str]]:
 
 def figure_problems(notebook: Path, since: float) -> list[str]:
     """tests/figures.py's checks of the results this run wrote (smoke runs; other profiles are not judged)."""
-    named = re.match(r"0([1-6])_", notebook.name)
-    if not named:  # not a level's notebook
-        return []
-    results_dir = Path(os.environ.get("COURSE_RESULTS_DIR") or notebook.parent / "results")
-    level = int(named.group(1))
-    path = results_dir / f"level{level}_results.json"
-    if not path.is_file() or path.stat().st_mtime < since:
-        return [f"{path} was not written by this run"]
+    from course_utils import layout
     from tests.figures import problems
 
+    level = layout.notebook_level(notebook)
+    if level is None:  # not a level's notebook
+        return []
+    results_dir = Path(os.environ.get("COURSE_RESULTS_DIR") or layout.default_results_dir(notebook.parent))
+    path = layout.results_file(results_dir, level)
+    if not path.is_file() or path.stat().st_mtime < since:
+        return [f"{path} was not written by this run"]
     results = json.loads(path.read_text(encoding="utf-8"))
     return problems(level, results) if results["params"]["profile"] == "smoke" else []
 

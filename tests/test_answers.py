@@ -10,7 +10,7 @@ import pytest
 from answers import answer_blocks, with_answers
 from conftest import ROOT
 
-from course_utils.runner import course_notebooks
+from course_utils.layout import course_notebooks
 
 ANSWERED = "\n".join(
     [

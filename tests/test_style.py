@@ -10,7 +10,7 @@ import tokenize
 import pytest
 from conftest import ROOT
 
-from course_utils.runner import course_notebooks
+from course_utils.layout import course_notebooks, notebook_level
 
 STYLE = ROOT / "notebooks" / "STYLE.md"
 NOTEBOOKS = course_notebooks()
@@ -148,7 +148,7 @@ def test_notebook_links_to_the_guide_the_api_and_its_neighbours(path):
     links = _sections(path)["## 더 알아보기"]
     assert re.search(r"keras\.io/guides/keras_(nlp|hub)/getting_started", links)
     assert "keras.io/api/keras_hub/" in links or "keras.io/api/keras_nlp/" in links
-    level = int(path.name[:2])
+    level = notebook_level(path)
     for neighbour in (level - 1, level + 1):
         if 1 <= neighbour <= 6:
             name = next(p.name for p in NOTEBOOKS if p.name.startswith(f"{neighbour:02d}_"))

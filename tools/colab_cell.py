@@ -15,13 +15,11 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import tomllib
 from pathlib import Path
 
-import tomllib
+from course_utils.layout import ROOT, course_notebooks
 
-from course_utils.runner import course_notebooks
-
-ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "tools" / "colab_first_cell.py"
 NOTEBOOKS = course_notebooks()
 CELL_INDEX = 1  # after the title; before the parameters cell
