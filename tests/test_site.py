@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from importlib import metadata
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
@@ -31,10 +32,9 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT))
-from tools import build_site, site_stage  # noqa: E402
-
 from course_utils.config import LEVEL_SETTINGS  # noqa: E402
 from course_utils.runner import course_notebooks  # noqa: E402
+from tools import build_site, site_stage  # noqa: E402
 
 NOTEBOOKS = course_notebooks()
 ARTIFACTS = ROOT / "tests" / "artifacts" / "site"
@@ -48,7 +48,7 @@ RECORD = {
     "backend": "jax",
     "model_size": "tiny",
     "versions": {"keras": "3.15.1", "keras-hub": "0.32.0"},
-    "runner": "course_utils run --profile smoke --backends jax",
+    "runner": "python -m course_utils run --profile smoke --backends jax",
 }
 
 
@@ -113,7 +113,12 @@ def _tree(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_execution_key_follows_notebooks_course_utils_and_pyproject_only(tmp_path):
+def test_dependency_versions_are_the_installed_ones():
+    versions = build_site.dependency_versions()
+    assert versions["keras"] == metadata.version("keras") and "keras-hub" in versions and "jax" in versions
+
+
+def test_execution_key_follows_notebooks_course_utils_and_library_versions_only(tmp_path):
     root, versions = _tree(tmp_path), {"keras": "1"}
     key = build_site.source_hash(root, versions)
     (root / "README.md").write_text("not a source of the outputs")
@@ -121,7 +126,9 @@ def test_execution_key_follows_notebooks_course_utils_and_pyproject_only(tmp_pat
     (root / "notebooks" / "results" / "level1_results.json").write_text("{}")  # a learner's run
     assert build_site.source_hash(root, versions) == key
     assert build_site.source_hash(root, {"keras": "2"}) != key, "a library upgrade must re-execute"
-    for path in ("course_utils/config.py", "notebooks/STYLE.md", "pyproject.toml"):
+    (root / "pyproject.toml").write_text((root / "pyproject.toml").read_text() + "\n# a dev tool\n")
+    assert build_site.source_hash(root, versions) == key, "a pyproject edit alone re-executed"
+    for path in ("course_utils/config.py", "notebooks/STYLE.md", "notebooks/01_inference_pretrained_classifier.ipynb"):
         with open(root / path, "a", encoding="utf-8") as edited:
             edited.write("\n")
         assert build_site.source_hash(root, versions) != key, f"an edit of {path} kept the old outputs"
@@ -171,6 +178,8 @@ PAGE_JS = """() => {
     hangul: (article.innerText.match(/[\\uac00-\\ud7a3]/g) || []).length,
     provenance: (article.querySelector('.site-provenance') || {}).innerText || '',
     colab_links: [...document.querySelectorAll('a[href*="colab.research.google.com"]')].length,
+    // Markdown left unparsed (a fence swallowed by an HTML block: <details> without a blank line after it).
+    raw_fences: [...article.querySelectorAll('p, details')].filter(e => /^\\s*```/m.test(e.innerText)).length,
   };
 }"""
 
@@ -288,6 +297,9 @@ def test_page_loads_offline_and_reads_well(page, server, name):
         assert facts["without_copy"] == 0, (
             f"{facts['without_copy']} of {facts['code_blocks']} code blocks lack a copy button"
         )
+        assert not facts["raw_fences"], (
+            f"{facts['raw_fences']} code fences shown as text (no blank line after <details>?)"
+        )
         assert facts["colab_links"] == 0 or build_site.repository_url(), "Colab links while the repository URL is unset"
         if lesson:
             assert facts["images"], "a lesson page without a figure"
@@ -335,3 +347,30 @@ def test_no_broken_link_or_image_offline(site_html, tmp_path):
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "0 errors found" in done.stdout or "no errors" in done.stdout.lower(), done.stdout[-2000:]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name[:2])
+def test_site_outputs_are_a_checked_jax_run_of_these_sources(site_html, notebook):
+    """The site's batch run counts as the suite's jax smoke run: current sources, no stderr, the figures hold.
+
+    Papermill injects only the grid's values, which are the course's defaults, so the run
+    executes what a learner's Run All does as committed."""
+    from figures import check_results_file
+    from nbmake_stderr import stderr_blocks
+
+    from course_utils.config import DEFAULTS
+
+    runs = site_html.parent / "runs"
+    record = build_site.read_record(runs)
+    assert record["source_hash"] == build_site.source_hash(), "the site shows outputs of other sources"
+    executed = build_site.executed_notebooks(runs, [notebook])[notebook]
+    cells = nbformat.read(executed, as_version=4).cells
+    injected = [c.source for c in cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected == ["# Parameters\n" + "".join(f'{k} = "{DEFAULTS[k]}"\n' for k in build_site.GRID)]
+    assert not stderr_blocks({"cells": cells}), stderr_blocks({"cells": cells})[0]
+    assert not [o for c in cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not (wrong := check_results_file(int(notebook.name[:2]), executed.parent)), wrong
+    page = (site_html / f"{notebook.stem}.html").read_text(encoding="utf-8")
+    assert record["commit"][:12] in page and "site-provenance" in page

@@ -5,7 +5,8 @@ Three steps, each skipped when its inputs have not changed:
 1. **Execute** the six notebooks through the course's batch runner (smoke profile, jax, tiny):
    `python -m course_utils run --profile smoke --backends jax --out build/site/runs`. The run
    folder's `execution.json` records the commit and a hash of what the outputs depend on
-   (notebooks/, course_utils/, pyproject.toml, the installed library versions); a later build
+   (notebooks/ and course_utils/ as in the working tree, and the installed versions of the course's
+   dependencies, `[project] dependencies` in pyproject.toml); a later build
    reuses the outputs only while that hash is the same, so a page never shows outputs of other
    sources.
 2. **Stage** the executed notebooks as Sphinx sources (tools/site_stage.py): papermill's
@@ -23,6 +24,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -40,10 +42,11 @@ from tools.colab_cell import repository_url  # noqa: E402
 
 DEFAULT_OUT = ROOT / "build" / "site"
 CONF_DIR = ROOT / "site"
-SOURCES = ("notebooks", "course_utils", "pyproject.toml")  # what the executed outputs depend on
+SOURCES = ("notebooks", "course_utils")  # with the dependencies' versions, what the executed outputs depend on
 IGNORED_PARTS = {"__pycache__", ".ipynb_checkpoints", "results"}  # run products, not sources
-LIBRARIES = ("keras", "keras-hub", "keras-nlp", "jax", "tensorflow", "tensorflow-text", "numpy", "papermill")
-PROFILE, BACKEND, SIZE = "smoke", "jax", "tiny"
+SHOWN = ("keras", "keras-hub", "keras-nlp", "jax", "tensorflow")  # the versions a page names
+PROFILE, BACKEND, SIZE = "smoke", "jax", "tiny"  # the course's defaults: the run is Run All as committed
+GRID = ("backend", "profile", "model_size")  # what papermill injects, in its cell's order
 RECORD = "execution.json"
 
 
@@ -64,9 +67,14 @@ def source_files(root: Path = ROOT) -> list[Path]:
     return sorted(p for p in paths if p.is_file() and not IGNORED_PARTS & set(p.relative_to(root).parts))
 
 
-def library_versions() -> dict[str, str]:
+def dependency_versions(root: Path = ROOT) -> dict[str, str]:
+    """Installed version of each of the course's dependencies (`[project] dependencies`), by name."""
+    import tomllib
+
+    declared = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
     versions = {}
-    for name in LIBRARIES:
+    for requirement in declared:
+        name = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0]
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -75,11 +83,11 @@ def library_versions() -> dict[str, str]:
 
 
 def source_hash(root: Path = ROOT, versions: dict | None = None) -> str:
-    """sha256 over the sources' paths and bytes (as in the working tree) and the library versions."""
+    """sha256 over the sources' paths and bytes (as in the working tree) and the dependencies' versions."""
     digest = hashlib.sha256()
     for path in source_files(root):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(json.dumps(versions or library_versions(), sort_keys=True).encode())
+    digest.update(json.dumps(versions or dependency_versions(root), sort_keys=True).encode())
     return digest.hexdigest()
 
 
@@ -113,14 +121,17 @@ def fresh(runs: Path, notebooks: list[Path], key: str) -> bool:
 
 def execute(runs: Path, notebooks: list[Path], workers: int, root: Path = ROOT) -> dict:
     """Run the lessons through the batch runner into `runs` (emptied first); return the record."""
-    versions = library_versions()
+    versions = dependency_versions(root)
     key, started = source_hash(root, versions), datetime.now(timezone.utc)
     if runs.exists():
         shutil.rmtree(runs)
-    command = [sys.executable, "-m", "course_utils", "run", "--profile", PROFILE, "--backends", BACKEND]
-    command += ["--sizes", SIZE, "--workers", str(workers), "--out", str(runs), "--notebooks", *map(str, notebooks)]
-    print("site: executing the notebooks:", " ".join(command[1:]), flush=True)
-    env = {**os.environ, "KERAS_BACKEND": BACKEND, "COURSE_PROFILE": PROFILE}
+    grid = ["-m", "course_utils", "run", "--profile", PROFILE, "--backends", BACKEND, "--sizes", SIZE]
+    shown = " ".join(["python", *grid, "--out", os.path.relpath(runs, root)])
+    command = [sys.executable, *grid, "--workers", str(workers), "--out", str(runs), "--notebooks", *map(str, notebooks)]
+    print("site: executing the notebooks:", shown, flush=True)
+    # The kernels import this checkout's course_utils (the one hashed), whatever the venv's install points at.
+    path = os.pathsep.join([str(root), *filter(None, [os.environ.get("PYTHONPATH")])])
+    env = {**os.environ, "KERAS_BACKEND": BACKEND, "COURSE_PROFILE": PROFILE, "PYTHONPATH": path}
     code = subprocess.run(command, cwd=root, env=env).returncode
     missing = [p for p in executed_notebooks(runs, notebooks).values() if not p.is_file()]
     if code or missing:
@@ -134,8 +145,9 @@ def execute(runs: Path, notebooks: list[Path], workers: int, root: Path = ROOT) 
         "profile": PROFILE,
         "backend": BACKEND,
         "model_size": SIZE,
-        "versions": versions,
-        "runner": " ".join(command[1:]).replace(str(root) + "/", ""),
+        "versions": {name: versions.get(name, "not installed") for name in SHOWN},
+        "dependencies": versions,
+        "runner": shown,
     }
     (runs / RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
     return record
@@ -149,11 +161,10 @@ def render(src: Path, html: Path) -> None:
         # page that did not exist in an earlier build), so the verdict is a fresh build's.
         print("site: the incremental build failed; building every page afresh", flush=True)
         subprocess.run([*sphinx, "-E", str(src), str(html)], check=True)
+    # Only the article is indexed (not the navigation every page repeats), without the headings' "#" links.
     pagefind = [sys.executable, "-m", "pagefind", "--site", str(html), "--silent"]
-    subprocess.run(
-        [*pagefind, "--root-selector", "article.bd-article", "--exclude-selectors", ".site-no-index, a.headerlink"],
-        check=True,
-    )
+    selectors = ["--root-selector", "article.bd-article", "--exclude-selectors", ".site-no-index, a.headerlink"]
+    subprocess.run([*pagefind, *selectors], check=True)
 
 
 def build(out: Path = DEFAULT_OUT, workers: int = 2, force: bool = False, root: Path = ROOT) -> dict:

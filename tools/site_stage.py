@@ -104,7 +104,7 @@ def provenance_note(level: int, record: dict, results: dict) -> str:
 - 라이브러리: {versions}
 - 실행 방법: `python -m {record["runner"]}`
 
-| 수치 | 가이드 (IMDB, full) | 이 페이지 (합성 데이터, smoke) |
+| 수치 | 가이드 (IMDB, full, GPU) | 이 페이지 (합성 데이터, smoke) |
 |---|---|---|
 {rows}
 ```"""
