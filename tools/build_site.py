@@ -127,7 +127,8 @@ def execute(runs: Path, notebooks: list[Path], workers: int, root: Path = ROOT) 
         shutil.rmtree(runs)
     grid = ["-m", "course_utils", "run", "--profile", PROFILE, "--backends", BACKEND, "--sizes", SIZE]
     shown = " ".join(["python", *grid, "--out", os.path.relpath(runs, root)])
-    command = [sys.executable, *grid, "--workers", str(workers), "--out", str(runs), "--notebooks", *map(str, notebooks)]
+    command = [sys.executable, *grid, "--workers", str(workers), "--out", str(runs)]
+    command += ["--notebooks", *map(str, notebooks)]
     print("site: executing the notebooks:", shown, flush=True)
     # The kernels import this checkout's course_utils (the one hashed), whatever the venv's install points at.
     path = os.pathsep.join([str(root), *filter(None, [os.environ.get("PYTHONPATH")])])
