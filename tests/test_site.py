@@ -374,3 +374,19 @@ def test_site_outputs_are_a_checked_jax_run_of_these_sources(site_html, notebook
     assert not (wrong := check_results_file(int(notebook.name[:2]), executed.parent)), wrong
     page = (site_html / f"{notebook.stem}.html").read_text(encoding="utf-8")
     assert record["commit"][:12] in page and "site-provenance" in page
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_site_run_is_a_full_grid_with_its_report(site_html):
+    """The site's execution is also the runner's six-notebook grid: its report and per-epoch lines."""
+    runs = site_html.parent / "runs"
+    summary = (runs / "summary.md").read_text(encoding="utf-8")
+    assert f"{len(NOTEBOOKS)} of {len(NOTEBOOKS)} runs ok" in summary and "SYNTHETIC" in summary
+    assert (runs / "comparison.png").read_bytes()[:4] == b"\x89PNG"
+    level6 = build_site.executed_notebooks(runs, NOTEBOOKS[-1:])[NOTEBOOKS[-1]]
+    cells = nbformat.read(level6, as_version=4).cells
+    outputs = ["".join(o.get("text", "")) for c in cells for o in c.get("outputs", [])]
+    epochs = [line.split(":")[0] for text in outputs for line in text.splitlines() if line.startswith("epoch ")]
+    count = LEVEL_SETTINGS[6]["smoke"]["epochs"]
+    assert epochs == [f"epoch {i}/{count}" for i in range(1, count + 1)], "not one progress line per epoch"

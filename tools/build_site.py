@@ -193,7 +193,13 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="build folder (default build/site)")
     parser.add_argument("--workers", type=int, default=2, help="notebooks executed at once (default 2)")
     parser.add_argument("--force", action="store_true", help="execute the notebooks even if their outputs are fresh")
+    parser.add_argument(
+        "--key", action="store_true", help="print the execution key and stop (a CI cache key for build/site/runs)"
+    )
     args = parser.parse_args(argv)
+    if args.key:
+        print(source_hash())
+        return 0
     build(args.out.absolute(), args.workers, args.force)
     return 0
 
