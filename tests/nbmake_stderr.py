@@ -1,5 +1,8 @@
-"""pytest plugin: nbmake also fails a notebook that writes to stderr, or whose smoke figures are wrong
-(`pytest -p tests.nbmake_stderr --nbmake`).
+"""pytest plugin: nbmake runs a notebook and then its answers, and also fails a notebook that writes
+to stderr, or whose smoke figures are wrong (`pytest -p tests.nbmake_stderr --nbmake`).
+
+The answers (code in the lessons' folded 정답 blocks, tests/answers.py) are appended after the last
+cell, so they run against the lesson's own state; the committed cells run as committed.
 
 JupyterLab shows every stderr stream as a red block that a learner cannot tell from an
 error, so a committed notebook must write none: a stderr block fails the run like an
@@ -38,7 +41,7 @@ def figure_problems(notebook: Path, since: float) -> list[str]:
     path = results_dir / f"level{level}_results.json"
     if not path.is_file() or path.stat().st_mtime < since:
         return [f"{path} was not written by this run"]
-    from tests.figures import problems  # loaded as `-p tests.nbmake_stderr`, so `tests` is importable
+    from tests.figures import problems
 
     results = json.loads(path.read_text(encoding="utf-8"))
     return problems(level, results) if results["params"]["profile"] == "smoke" else []
@@ -47,16 +50,28 @@ def figure_problems(notebook: Path, since: float) -> list[str]:
 def pytest_configure(config):
     if not config.getoption("nbmake", default=False):
         return
+    import nbformat
     from nbmake import pytest_items
     from nbmake.nb_result import NotebookError
+
+    from tests.answers import with_answers  # loaded as `-p tests.nbmake_stderr`, so `tests` is importable
 
     class StderrFailingRun(pytest_items.NotebookRun):
         def execute(self):
             started = time.time()
-            result = super().execute()
-            wrong = figure_problems(Path(self.filename), started) if result.error is None else []
+            lesson = Path(self.filename)
+            # A sibling file, so the notebook runs from its own folder as nbmake would run it.
+            extended = lesson.with_name(f".answers-{lesson.name}")
+            nbformat.write(with_answers(nbformat.read(lesson, as_version=4)), extended)
+            try:
+                self.filename = extended
+                result = super().execute()
+            finally:
+                self.filename = lesson
+                extended.unlink(missing_ok=True)
+            wrong = figure_problems(lesson, started) if result.error is None else []
             if wrong:
-                summary = f"{Path(self.filename).name}: " + "; ".join(wrong)
+                summary = f"{lesson.name}: " + "; ".join(wrong)
                 result.error = NotebookError(summary=summary, trace=summary, failing_cell_index=0)
             blocks = stderr_blocks(result.nb)
             if result.error is None and blocks:

@@ -42,6 +42,8 @@ def test_every_notebook_has_the_colab_cell_built_from_the_one_url(path):
         "run `.venv/bin/python tools/colab_cell.py` to write the Colab cell into the notebooks"
     )
     assert colab_cell.form_default(cell.source) == colab_cell.repository_url()
+    # Folded: a lesson opens on its title in JupyterLab and Colab, and the site leaves the cell out.
+    assert cell.metadata == colab_cell.CELL_METADATA, "run `.venv/bin/python tools/colab_cell.py` to fold it"
 
 
 def test_readme_has_the_colab_links_built_from_the_one_url():

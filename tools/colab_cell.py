@@ -6,7 +6,7 @@ cell; its form field's default is that URL. Run
 
     .venv/bin/python tools/colab_cell.py
 
-to write the cell into cell 1 of every notebook; `--readme` prints the README's link lines.
+to write the cell (folded by its metadata) into cell 1 of every notebook; `--readme` prints the README's link lines.
 tests/test_colab.py checks that the notebooks and README agree with this file.
 """
 
@@ -25,6 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "tools" / "colab_first_cell.py"
 NOTEBOOKS = course_notebooks()
 CELL_INDEX = 1  # after the title; before the parameters cell
+# Folded everywhere: Colab shows the title and the form field only, JupyterLab hides the source,
+# and the course site leaves the cell out.
+CELL_METADATA = {"cellView": "form", "jupyter": {"source_hidden": True}, "tags": ["remove-cell"]}
 FORM_FIELD = re.compile(r'^COURSE_REPO_URL = "(.*)"  # @param \{type:"string"\}$', re.MULTILINE)
 GITHUB = re.compile(r"^https://github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?$")
 NO_URL = (
@@ -88,8 +91,9 @@ def write_notebooks(url: str, notebooks=NOTEBOOKS) -> list[Path]:
         cell = notebook.cells[CELL_INDEX]
         if cell.cell_type != "code" or "google.colab" not in cell.source:
             raise ValueError(f"{path.name}: cell {CELL_INDEX} is not the Colab cell; not touching it")
-        if cell.source != cell_source(url):
+        if cell.source != cell_source(url) or cell.metadata != CELL_METADATA:
             cell.source = cell_source(url)
+            cell.metadata = nbformat.from_dict(CELL_METADATA)
             nbformat.write(notebook, path)
             changed.append(path)
     return changed
