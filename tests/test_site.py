@@ -88,12 +88,14 @@ def test_lesson_page_drops_injected_and_colab_cells_and_notes_its_provenance(tmp
     assert (page.cells[0].source + "\n\n" + page.cells[2].source).split() == original.split()
 
 
-def test_outside_links_go_to_the_repository_or_become_text():
+def test_links_leaving_notebooks_go_to_the_repository_or_become_text_and_course_md_is_the_front_page():
     text = "see [BENCHMARKS.md](../BENCHMARKS.md) and [01](01_x.ipynb)"
-    assert site_stage.outside_links(text, "") == "see BENCHMARKS.md and [01](01_x.ipynb)"
-    assert site_stage.outside_links(text, "https://github.com/o/r") == (
+    assert site_stage.site_links(text, "") == "see BENCHMARKS.md and [01](01_x.ipynb)"
+    assert site_stage.site_links(text, "https://github.com/o/r") == (
         "see [BENCHMARKS.md](https://github.com/o/r/blob/main/BENCHMARKS.md) and [01](01_x.ipynb)"
     )
+    course = "[강좌](COURSE.md), [표](COURSE.md#프로필)"
+    assert site_stage.site_links(course, "") == "[강좌](index.md), [표](index.md#프로필)"
 
 
 def test_front_page_is_course_md_with_the_table_of_contents(tmp_path):

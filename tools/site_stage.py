@@ -22,6 +22,7 @@ from course_utils.config import LEVEL_SETTINGS, guide_test_accuracy
 # only the notebooks' folder, so the link goes to the repository, or becomes its text while the
 # repository has no public URL.
 OUTSIDE_LINK = re.compile(r"\[([^\]]*)\]\(\.\./([^)\s]+)\)")
+COURSE_LINK = re.compile(r"\]\(COURSE\.md(#[^)\s]*)?\)")  # the course page is the site's front page, index
 
 INJECTED_TAG = "injected-parameters"  # papermill's cell holding the values it was given
 STAGE_ONLY = {"index.md", "STYLE.md"}  # besides the lessons
@@ -45,8 +46,10 @@ FIGURE_NAMES = {  # the figures the guide reports, in the course's terms (notebo
 }
 
 
-def outside_links(markdown: str, repository: str, branch: str = "main") -> str:
-    """Point links that leave notebooks/ at the repository's files (or drop them while it has no URL)."""
+def site_links(markdown: str, repository: str, branch: str = "main") -> str:
+    """Links as the site needs them: COURSE.md is index; links that leave notebooks/ go to the
+    repository's files (or become their text while it has no URL)."""
+    markdown = COURSE_LINK.sub(lambda m: f"](index.md{m[1] or ''})", markdown)
     if repository:
         return OUTSIDE_LINK.sub(lambda m: f"[{m[1]}]({repository.rstrip('/')}/blob/{branch}/{m[2]})", markdown)
     return OUTSIDE_LINK.sub(lambda m: m[1], markdown)
@@ -125,7 +128,7 @@ def lesson(executed: Path, level: int, record: dict, repository: str = "") -> nb
     cells[1:1] = [note] + ([nbformat.v4.new_markdown_cell(rest.strip("\n"))] if rest.strip() else [])
     for cell in cells:
         if cell.cell_type == "markdown":
-            cell.source = outside_links(cell.source, repository)
+            cell.source = site_links(cell.source, repository)
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         cell.pop("id", None)  # the new cells have fresh ids; drop all for a stable file
@@ -143,7 +146,7 @@ def front_page(root: Path, lessons: list[Path], repository: str = "") -> str:
     else:
         text = PLACEHOLDER.format(lessons="\n".join(f"- [{p.stem}]({p.name})" for p in lessons))
     toc = "\n".join([*(p.stem for p in lessons), "STYLE"])
-    return f"{outside_links(text, repository).rstrip()}\n\n```{{toctree}}\n:hidden:\n:maxdepth: 1\n\n{toc}\n```\n"
+    return f"{site_links(text, repository).rstrip()}\n\n```{{toctree}}\n:hidden:\n:maxdepth: 1\n\n{toc}\n```\n"
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -167,4 +170,4 @@ def stage(executed: dict[Path, Path], record: dict, src: Path, root: Path, repos
         _write(src / original.name, (nbformat.writes(notebook) + "\n").encode())
     _write(src / "index.md", front_page(root, lessons, repository).encode())
     style = (root / "notebooks" / "STYLE.md").read_text(encoding="utf-8")
-    _write(src / "STYLE.md", outside_links(style, repository).encode())
+    _write(src / "STYLE.md", site_links(style, repository).encode())
