@@ -14,7 +14,7 @@ sys.path.insert(0, str(ROOT))
 from tools.colab_cell import GITHUB, repository_url  # noqa: E402
 
 project = "KerasNLP 시작하기"
-html_title = "KerasNLP 시작하기: 실행해 보는 강좌"
+html_title = "KerasNLP 시작하기: 실행하며 배우는 강좌"
 language = "ko"
 root_doc = "index"
 

@@ -5,7 +5,7 @@ Three steps, each skipped when its inputs have not changed:
 1. **Execute** the six notebooks through the course's batch runner (smoke profile, jax, tiny):
    `python -m course_utils run --profile smoke --backends jax --out build/site/runs`. The run
    folder's `execution.json` records the commit and a hash of what the outputs depend on
-   (notebooks/ and course_utils/ as in the working tree, and the installed versions of the course's
+   (notebooks/ but its markdown, and course_utils/, as in the working tree, and the installed versions of the course's
    dependencies, `[project] dependencies` in pyproject.toml); a later build
    reuses the outputs only while that hash is the same, so a page never shows outputs of other
    sources.
@@ -58,13 +58,21 @@ def _git(root: Path, *args: str) -> str:
 
 
 def source_files(root: Path = ROOT) -> list[Path]:
-    """Files under SOURCES that git tracks or would track (untracked, not ignored); all files without git."""
+    """Files under SOURCES that git tracks or would track (untracked, not ignored; all files without git),
+    but the markdown under notebooks/: text forms, COURSE.md and STYLE.md are never executed, and the
+    pages take them fresh from the working tree at every build."""
     listed = _git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *SOURCES)
     if listed:
         paths = {root / name for name in listed.split("\0") if name}
     else:
         paths = {p for s in SOURCES for p in ([root / s] if (root / s).is_file() else (root / s).rglob("*"))}
-    return sorted(p for p in paths if p.is_file() and not IGNORED_PARTS & set(p.relative_to(root).parts))
+    return sorted(
+        p
+        for p in paths
+        if p.is_file()
+        and not IGNORED_PARTS & set(p.relative_to(root).parts)
+        and not (p.suffix == ".md" and p.relative_to(root).parts[0] == "notebooks")
+    )
 
 
 def dependency_versions(root: Path = ROOT) -> dict[str, str]:

@@ -27,7 +27,7 @@ COURSE_LINK = re.compile(r"\]\(COURSE\.md(#[^)\s]*)?\)")  # the course page is t
 INJECTED_TAG = "injected-parameters"  # papermill's cell holding the values it was given
 STAGE_ONLY = {"index.md", "STYLE.md"}  # besides the lessons
 PLACEHOLDER = """\
-# KerasNLP 시작하기: 실행해 보는 강좌
+# KerasNLP 시작하기: 실행하며 배우는 강좌
 
 KerasNLP(keras-hub) "Getting started" 가이드의 여섯 단계를 노트북 여섯 개로 따라가는 강좌입니다.
 이 사이트의 각 노트북 페이지에는 강좌가 smoke 프로필(합성 데이터)로 실행한 출력이 함께 있습니다.
