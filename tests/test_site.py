@@ -395,3 +395,22 @@ def test_site_run_is_a_full_grid_with_its_report(site_html):
     epochs = [line.split(":")[0] for text in outputs for line in text.splitlines() if line.startswith("epoch ")]
     count = LEVEL_SETTINGS[6]["smoke"]["epochs"]
     assert epochs == [f"epoch {i}/{count}" for i in range(1, count + 1)], "not one progress line per epoch"
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_theme_search_box_leads_to_pagefind_results(page, server):
+    """A learner's path: the search button on a page, a Korean word, Enter, results."""
+
+    def check():
+        page.goto(f"{server}/index.html", wait_until="networkidle")
+        page.locator("button.search-button-field").first.click()
+        field = page.locator("form.bd-search input[name=q]:visible").first
+        field.fill("학습")
+        field.press("Enter")
+        page.wait_for_url("**/search.html?q=*")
+        page.locator(".pagefind-ui__result").first.wait_for(state="visible", timeout=60_000)
+        assert not page.errors, page.errors[0]
+        assert not page.outside, f"requests beyond 127.0.0.1: {page.outside}"
+
+    screenshot_after(page, "search-box", check)
