@@ -182,7 +182,7 @@ PAGE_JS = """() => {
     without_copy: code.filter(d => !d.querySelector('button.copybtn')).length,
     hangul: (article.innerText.match(/[\\uac00-\\ud7a3]/g) || []).length,
     provenance: (article.querySelector('.site-provenance') || {}).innerText || '',
-    colab_links: [...document.querySelectorAll('a[href*="colab.research.google.com"]')].length,
+    colab_links: [...document.querySelectorAll('a[href*="colab.research.google.com"]')].map(a => a.href),
     // Markdown left unparsed (a fence swallowed by an HTML block: <details> without a blank line after it).
     raw_fences: [...article.querySelectorAll('p, details')].filter(e => /^\\s*```/m.test(e.innerText)).length,
   };
@@ -305,7 +305,15 @@ def test_page_loads_offline_and_reads_well(page, server, name):
         assert not facts["raw_fences"], (
             f"{facts['raw_fences']} code fences shown as text (no blank line after <details>?)"
         )
-        assert facts["colab_links"] == 0 or build_site.repository_url(), "Colab links while the repository URL is unset"
+        url = build_site.repository_url()
+        if not (lesson and url):
+            assert not facts["colab_links"], (
+                f"Colab links without a repository URL or off a lesson: {facts['colab_links'][:2]}"
+            )
+        else:  # the launch button opens this very notebook from the repository named in pyproject.toml
+            owner_repo = url.removeprefix("https://github.com/").removesuffix(".git").strip("/")
+            expected = f"https://colab.research.google.com/github/{owner_repo}/blob/main/notebooks/{name}.ipynb"
+            assert expected in facts["colab_links"], f"no {expected} among {facts['colab_links']}"
         if lesson:
             assert facts["images"], "a lesson page without a figure"
             assert facts["code_blocks"] > 5
