@@ -226,6 +226,20 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="module")
+def summary():
+    """What each page showed, kept as tests/artifacts/site/summary.json and printed (pytest -s)."""
+    pages = {}
+    yield pages
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "summary.json").write_text(json.dumps(pages, indent=1, ensure_ascii=False), encoding="utf-8")
+    for name, facts in pages.items():
+        print(
+            f"site: {name}: {len(facts['images'])} images, {len(facts['details'])} folded answers, "
+            f"{facts['code_blocks']} code blocks, Hangul in {', '.join(facts['fonts'])}"
+        )
+
+
 @pytest.fixture
 def page(browser, server):
     """A page whose requests beyond the site's server are blocked and recorded, as are console errors."""
@@ -286,7 +300,7 @@ def screenshot_after(page, name: str, check) -> None:
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.parametrize("name", PAGES)
-def test_page_loads_offline_and_reads_well(page, server, name):
+def test_page_loads_offline_and_reads_well(page, server, summary, name):
     lesson = name[:2].isdigit()
 
     def check():
@@ -298,6 +312,7 @@ def test_page_loads_offline_and_reads_well(page, server, name):
         assert not broken, f"images not drawn: {broken}"
         assert facts["hangul"] >= 2, f"{facts['hangul']} Hangul characters"
         fonts = hangul_fonts(page)
+        summary[name] = {**facts, "fonts": fonts}
         assert any("CJK" in font for font in fonts), f"Korean text drawn with {fonts}"
         assert facts["without_copy"] == 0, (
             f"{facts['without_copy']} of {facts['code_blocks']} code blocks lack a copy button"
@@ -320,9 +335,9 @@ def test_page_loads_offline_and_reads_well(page, server, name):
             for fact in ("smoke", "합성 데이터", "jax", "keras-hub", "가이드"):
                 assert fact in facts["provenance"], f"{fact!r} missing from the note under the title"
             assert facts["details"] and not any(facts["details"]), f"answers not folded: {facts['details']}"
-            summary = page.locator("article details > summary").first
-            summary.scroll_into_view_if_needed()
-            summary.click()
+            answer = page.locator("article details > summary").first
+            answer.scroll_into_view_if_needed()
+            answer.click()
             assert page.evaluate("() => document.querySelector('article details').open"), "an answer did not open"
 
     screenshot_after(page, name, check)
