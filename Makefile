@@ -118,3 +118,22 @@ bench: prepare
 
 clean:
 	rm -rf $(VENV) .pytest_cache runs
+
+# ---------------------------------------------------------------------------------------------
+# The course's website (tools/build_site.py, site/conf.py; README "The course as a website").
+
+.PHONY: site test-site
+
+## The website in build/site/html, from the six notebooks executed on these sources (smoke, jax,
+## through the batch runner, WORKERS at once). The outputs are reused while notebooks/,
+## course_utils/, pyproject.toml and the library versions are unchanged; SITE_FORCE=1 re-executes.
+## Open it: python -m http.server -d build/site/html 8000 --bind 127.0.0.1
+SITE_FORCE ?=
+site: prepare
+	$(PY) tools/build_site.py --workers $(WORKERS) $(if $(SITE_FORCE),--force)
+
+## The built site in Debian's chromium (tests/test_site.py, marker `browser`): every page offline,
+## figures, Hangul font, folded answers, copy buttons, Korean search, LinkChecker; the site's batch
+## run checked like nbmake's (stderr, tests/figures.py). Screenshots: tests/artifacts/site/.
+test-site: site system-packages
+	$(PY) -m pytest -p no:xdist -m browser tests/test_site.py
