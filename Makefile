@@ -16,7 +16,7 @@ COMMA := ,
 
 .PHONY: setup prepare run lab sync-text lint format bench clean \
 	test test-fast test-unit test-notebooks-as-committed test-determinism test-browser test-learner-paths \
-	.test-stream-notebooks .test-stream-learners
+	.test-stream-notebooks .test-stream-learners .browser-packages
 
 ## GPU=1 (NVIDIA, Linux) adds the `gpu` extra: jax[cuda12] and tensorflow[and-cuda].
 GPU ?=
@@ -74,6 +74,7 @@ test: setup lint
 .test-stream-notebooks: setup
 	$(MAKE) test-unit
 	$(MAKE) test-notebooks-as-committed
+	$(MAKE) test-site
 
 .test-stream-learners: setup
 	$(MAKE) test-determinism
@@ -102,15 +103,18 @@ test-determinism: setup
 ## Every notebook in JupyterLab in Debian's chromium, Run > Run All Cells, jax, smoke profile
 ## (tests/test_browser.py). Needs `apt-get install chromium fonts-noto-cjk` (.ci/run installs them
 ## as root); one screenshot per notebook goes to tests/artifacts/browser/.
-test-browser: prepare
-	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { \
-	  echo "error: the browser test needs Debian's chromium and fonts-noto-cjk: sudo apt-get install chromium fonts-noto-cjk"; exit 1; }
+test-browser: prepare .browser-packages
 	$(PYTEST) -p no:xdist -m browser tests/test_browser.py
 
 ## The paths learners take beyond the smoke profile: notebook 01 in a Colab stand-in, and every
 ## notebook once in the full profile on stand-in presets and data (tests/standins.py).
 test-learner-paths: setup
 	$(PYTEST) -n $(WORKERS) -m learner_paths tests
+
+# Debian's chromium (Playwright's own browser download cannot work offline) and a Hangul font.
+.browser-packages:
+	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { \
+	  echo "error: the browser tests need Debian's chromium and fonts-noto-cjk: sudo apt-get install chromium fonts-noto-cjk"; exit 1; }
 
 ## Benchmarks: prints every figure and rewrites BENCHMARKS.md.
 bench: prepare
@@ -135,5 +139,5 @@ site: prepare
 ## The built site in Debian's chromium (tests/test_site.py, marker `browser`): every page offline,
 ## figures, Hangul font, folded answers, copy buttons, Korean search, LinkChecker; the site's batch
 ## run checked like nbmake's (stderr, tests/figures.py). Screenshots: tests/artifacts/site/.
-test-site: site system-packages
+test-site: site .browser-packages
 	$(PY) -m pytest -p no:xdist -m browser tests/test_site.py
