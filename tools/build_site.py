@@ -29,7 +29,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -130,7 +130,7 @@ def fresh(runs: Path, notebooks: list[Path], key: str) -> bool:
 def execute(runs: Path, notebooks: list[Path], workers: int, root: Path = ROOT) -> dict:
     """Run the lessons through the batch runner into `runs` (emptied first); return the record."""
     versions = dependency_versions(root)
-    key, started = source_hash(root, versions), datetime.now(timezone.utc)
+    key, started = source_hash(root, versions), datetime.now(UTC)
     if runs.exists():
         shutil.rmtree(runs)
     grid = ["-m", "course_utils", "run", "--profile", PROFILE, "--backends", BACKEND, "--sizes", SIZE]
