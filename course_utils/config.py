@@ -7,6 +7,7 @@ backend can still be chosen afterwards.
 from __future__ import annotations
 
 import difflib
+import sys
 from dataclasses import dataclass, fields
 from types import SimpleNamespace
 
@@ -184,11 +185,26 @@ def level_runs_at(level: int, model_size: str) -> bool:
     return level != 1 or model_size in CLASSIFIER_SIZES
 
 
+def colab_gpu() -> bool:
+    """Whether this is a Colab runtime with an NVIDIA GPU: there `profile=None` means `full`, so a
+    learner who picks a GPU runtime meets the guide itself."""
+    if "google.colab" not in sys.modules:
+        return False
+    from .devices import nvidia_gpus  # devices imports this module
+
+    return bool(nvidia_gpus())
+
+
 def pick_default(name: str, explicit):
-    """Explicit value (papermill, a learner's edit) > environment variable > course default."""
+    """Explicit value (papermill, a learner's edit) > environment variable > the runtime's default
+    (`full` on Colab with a GPU) > course default."""
     if explicit is not None:
         return explicit
-    return environment.parameter(name) or DEFAULTS[name]
+    if environment.parameter(name):
+        return environment.parameter(name)
+    if name == "profile" and colab_gpu():
+        return "full"
+    return DEFAULTS[name]
 
 
 def resolve_params(level, **given) -> RunParams:

@@ -15,6 +15,7 @@ from .config import (
     VALIDATION_SPLIT,
     CourseConfigError,
     RunParams,
+    colab_gpu,
     resolve_params,
 )
 from .data import imdb_source, make_view
@@ -94,6 +95,11 @@ class CourseConfig(RunParams):
             f"data_parallel={f'{len(self.devices)} devices' if self.devices else 'off'}",
             f"data: {self.data_root}",
         ]
+        if self.profile == "full" and colab_gpu():
+            lines.append(
+                "profile=full: on Colab with a GPU the course runs the guide as written "
+                '(GPU가 있는 Colab에서는 가이드 그대로 실행합니다; 작은 합성 실행은 profile="smoke")'
+            )
         if self.synthetic:
             lines.insert(0, "!" * 78)
             lines.insert(1, "SMOKE PROFILE: synthetic reviews and course-built presets. Figures below are NOT")

@@ -248,3 +248,27 @@ def test_notebook_01_runs_in_colab_after_the_first_cell_installs_the_course(
         assert "/preinstalled/" in where[module], where
     minor = re.escape(".".join(PINS["tensorflow"].split(".")[:2]))
     assert re.search(rf"tensorflow {minor}\.\d+, tensorflow-text {minor}\.\d+", setup_output)
+
+
+@pytest.mark.learner_paths
+def test_on_a_colab_gpu_runtime_profile_none_means_the_guide_as_written(in_colab, tmp_path, monkeypatch, cache_dir):
+    """The GPU runtime: nvidia-smi lists a GPU (a stand-in script here), so after the first cell has
+    installed the course, setup() with profile=None picks `full` and says why."""
+    from course_utils.data import synthetic_imdb
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "nvidia-smi").write_text("#!/bin/sh\necho 'GPU 0: Tesla T4 (UUID: GPU-stand-in)'\n")
+    (bin_dir / "nvidia-smi").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.setenv("COURSE_REPO_URL", f"file://{ROOT}")
+    monkeypatch.setenv("COURSE_IMDB_DIR", str(synthetic_imdb(cache_dir, 42)))  # offline: no IMDB download
+    cells = [colab_cell.cell_source(""), "import course_utils\ncfg = course_utils.setup(level=1)\nprint(cfg.profile)"]
+    nbformat.write(
+        nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), tmp_path / "gpu.ipynb"
+    )
+    run = tmp_path / "run"
+    run.mkdir()
+    summary = _cell_text(execute(tmp_path / "gpu.ipynb", run, kernel=KERNEL).cells[1])
+    assert "on Colab with a GPU the course runs the guide as written" in summary, summary
+    assert summary.rstrip().endswith("full") and "SMOKE PROFILE" not in summary, summary

@@ -1,6 +1,8 @@
 """Run parameters: defaults, validation messages, environment versus explicit values."""
 
 import os
+import sys
+import types
 
 import pytest
 from conftest import run_python
@@ -143,3 +145,19 @@ def test_setup_takes_the_run_parameters_by_name_in_the_parameters_cells_order():
 def test_an_unknown_parameter_name_is_refused_with_the_choices():
     with pytest.raises(CourseConfigError, match=r"parameter 'epoch' is not a run parameter; choose from: backend, "):
         resolve_params(level=2, epoch=3)
+
+
+def test_profile_none_means_full_on_a_colab_gpu_runtime_only(monkeypatch):
+    from course_utils import devices
+
+    monkeypatch.delenv("COURSE_PROFILE", raising=False)
+    monkeypatch.setattr(devices, "nvidia_gpus", lambda: ["GPU 0: Tesla T4"])
+    assert config.pick_default("profile", None) == config.DEFAULTS["profile"], "not Colab: the course default"
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    assert config.pick_default("profile", None) == "full"
+    assert config.pick_default("profile", "smoke") == "smoke", "an explicit value wins"
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    assert config.pick_default("profile", None) == "smoke", "the environment variable wins"
+    monkeypatch.delenv("COURSE_PROFILE")
+    monkeypatch.setattr(devices, "nvidia_gpus", lambda: [])
+    assert config.pick_default("profile", None) == config.DEFAULTS["profile"], "Colab without a GPU: smoke"
