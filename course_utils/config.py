@@ -54,7 +54,7 @@ LEVEL_SETTINGS = {
     1: {
         "title": "inference with a pretrained classifier",
         "full": dict(epochs=0, sequence_length=512),
-        "smoke": dict(epochs=0, sequence_length=128),
+        "smoke": dict(epochs=0, sequence_length=64),
         "reference": dict(test_accuracy=0.7835, test_loss=0.463, logits=[-1.54, 1.54]),
     },
     2: {

@@ -189,3 +189,22 @@ def level_comparison(
     axis.legend()
     figure.tight_layout()
     return figure
+
+
+# --- Level 1: how long the reviews are in tokens ---
+
+
+def length_histogram(lengths, sequence_length: int) -> Figure:
+    """Histogram of review lengths in tokens, with the preprocessor's sequence length marked."""
+    lengths = np.asarray(lengths)
+    longer = float(np.mean(lengths > sequence_length)) if lengths.size else 0.0
+    figure = Figure(figsize=(6, 3.5))
+    axis = figure.subplots()
+    axis.hist(lengths, bins=40, color=PIECE_COLOUR, edgecolor="grey")
+    axis.axvline(sequence_length, color=SPECIAL_COLOUR, linewidth=2, label=f"sequence_length = {sequence_length}")
+    axis.set_xlabel("tokens per review ([CLS] and [SEP] included)")
+    axis.set_ylabel("reviews")
+    axis.set_title(f"{lengths.size:,} reviews, {longer:.0%} longer than sequence_length")
+    axis.legend()
+    figure.tight_layout()
+    return figure

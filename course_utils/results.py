@@ -147,3 +147,20 @@ def predictions_on(model, dataset, preprocess=None, limit: int | None = None):
     labels = np.concatenate([np.asarray(b) for b in label_batches])[:limit]
     predictions = np.argmax(np.asarray(keras.ops.convert_to_numpy(logits)), axis=-1)
     return [t.decode("utf-8") for t in texts.numpy()], labels.tolist(), predictions.tolist()
+
+
+# --- Level 1: review lengths in tokens ---
+
+
+def token_lengths(tokenizer, dataset, limit: int | None = None):
+    """Tokens per review, [CLS] and [SEP] included, of the first `limit` reviews of one pass of a
+    (text, label) dataset; the tokenizer runs inside tf.data, as it does in `fit` and `evaluate`."""
+    import numpy as np
+
+    lengths, kept = [], 0
+    for batch in dataset.map(lambda texts, labels: tokenizer(texts).row_lengths()):
+        lengths.append(np.asarray(batch) + 2)
+        kept += len(lengths[-1])
+        if limit is not None and kept >= limit:
+            break
+    return np.concatenate(lengths)[:limit] if lengths else np.zeros(0, dtype=int)

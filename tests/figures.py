@@ -30,9 +30,28 @@ def problems(level: int, results: dict) -> list[str]:
     if level == 1:
         expect(figures["test_accuracy"] > 0.6, f"test accuracy {figures['test_accuracy']:.3f} <= 0.6")
         expect(len(figures["logits"]) == 2, f"{len(figures['logits'])} logits for one review, not 2")
+        expect(0 <= figures["longer_share"] <= 1, f"share of long reviews {figures['longer_share']}")
+        expect(
+            figures["padding_mask_difference"] < 1e-3,
+            f"padded and unpadded logits differ by {figures['padding_mask_difference']} with the padding mask",
+        )
+        expect(
+            figures["no_mask_difference"] > 1e-3,
+            f"an all-ones padding mask changed the logits by only {figures['no_mask_difference']}",
+        )
+        expect(len(figures["pooled_output_shape"]) == 2, f"pooled_output shape {figures['pooled_output_shape']}")
         return found
     expect(len(results["history"]["loss"]) == results["params"]["epochs"], "one loss per epoch")
     expect(loss_falls(results), f"training loss did not fall: {results['history']['loss']}")
+    if level == 2:
+        expect(
+            figures["trainable_params"] == figures["total_params"],
+            f"{figures['trainable_params']} trainable of {figures['total_params']}: fine-tuning trains everything",
+        )
+        expect(
+            figures["backbone_weights_changed"] == figures["backbone_weights"] > 0,
+            f"{figures['backbone_weights_changed']} of {figures['backbone_weights']} backbone weights changed",
+        )
     if level == 3:
         expect(
             figures["packed_length"] == settings["packer_sequence_length"],
