@@ -197,7 +197,7 @@ def fixed_figures() -> set[float]:
 def typed_figures(markdown: str, allowed: set[float]) -> list[str]:
     """Decimals and thousands-separated numbers in prose (fenced code, URLs and comments aside)
     that are not fixed figures."""
-    prose = re.sub(r"^```.*?^```", "", markdown, flags=re.S | re.M)
+    prose = re.sub(r"^[ \t]*```.*?^[ \t]*```", "", markdown, flags=re.S | re.M)  # also inside list items
     prose = re.sub(r"<!--.*?-->|https?://\S+", "", prose, flags=re.S)
     found = [m.group(0) for m in DECIMAL.finditer(prose)] + [m.group(0) for m in THOUSANDS.finditer(prose)]
     return [n for n in found if not any(abs(float(n.replace(",", "")) - a) < 1e-9 for a in allowed)]
