@@ -146,3 +146,21 @@ def predictions_on(model, dataset, preprocess=None, limit: int | None = None):
     labels = np.concatenate([np.asarray(b) for b in label_batches])[:limit]
     predictions = np.argmax(np.asarray(keras.ops.convert_to_numpy(logits)), axis=-1)
     return [t.decode("utf-8") for t in texts.numpy()], labels.tolist(), predictions.tolist()
+
+
+# --- Level 3 (notebook 03) ---
+
+
+def read_through(dataset):
+    """Read `dataset` to its end once and return its first batch's (labels, token_ids) as numpy.
+
+    A `cache()` is complete only after a whole pass, so a half-read pass would neither fill the
+    cache nor show what a second epoch would see.
+    """
+    import numpy as np
+
+    batches = iter(dataset)
+    features, labels = next(batches)
+    for _ in batches:
+        pass
+    return np.asarray(labels), np.asarray(features["token_ids"])
