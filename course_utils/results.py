@@ -164,3 +164,21 @@ def token_lengths(tokenizer, dataset, limit: int | None = None):
         if limit is not None and kept >= limit:
             break
     return np.concatenate(lengths)[:limit] if lengths else np.zeros(0, dtype=int)
+
+
+# --- Level 3 (notebook 03) ---
+
+
+def read_through(dataset):
+    """Read `dataset` to its end once and return its first batch's (labels, token_ids) as numpy.
+
+    A `cache()` is complete only after a whole pass, so a half-read pass would neither fill the
+    cache nor show what a second epoch would see.
+    """
+    import numpy as np
+
+    batches = iter(dataset)
+    features, labels = next(batches)
+    for _ in batches:
+        pass
+    return np.asarray(labels), np.asarray(features["token_ids"])
