@@ -164,7 +164,7 @@ def masked_lm_loss(model, dataset) -> float:
 
     total, weight = 0.0, 0.0
     for features, labels, weights in dataset:
-        logits = np.asarray(model.predict_on_batch({k: v.numpy() for k, v in features.items()}), dtype="float64")
+        logits = np.asarray(model.predict_on_batch({k: v.numpy() for k, v in features.items()}), dtype="float32")
         top = logits.max(axis=-1, keepdims=True)
         log_norm = np.log(np.exp(logits - top).sum(axis=-1)) + top[..., 0]
         picked = np.take_along_axis(logits, labels.numpy()[..., None].astype("int64"), axis=-1)[..., 0]
