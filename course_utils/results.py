@@ -182,3 +182,29 @@ def read_through(dataset):
     for _ in batches:
         pass
     return np.asarray(labels), np.asarray(features["token_ids"])
+
+
+# --- Level 5: masked language modelling ---------------------------------------------------------
+
+
+def masked_lm_loss(model, dataset) -> float:
+    """Mean cross-entropy per scored slot of an MLM model over a (features, labels, weights) dataset.
+
+    Sums weight x loss over all slots and divides by the sum of the weights, so empty slots
+    (weight 0) leave both the numerator and the denominator. Keras' default loss reduction
+    (`sum_over_batch_size`) divides by every slot instead, which shrinks the reported loss
+    when slots are empty. Batches run one at a time (`predict_on_batch`): one pass of a masked
+    dataset draws its masks once, so features, labels and weights come from the same batch.
+    """
+    import numpy as np
+
+    total, weight = 0.0, 0.0
+    for features, labels, weights in dataset:
+        logits = np.asarray(model.predict_on_batch({k: v.numpy() for k, v in features.items()}), dtype="float32")
+        top = logits.max(axis=-1, keepdims=True)
+        log_norm = np.log(np.exp(logits - top).sum(axis=-1)) + top[..., 0]
+        picked = np.take_along_axis(logits, labels.numpy()[..., None].astype("int64"), axis=-1)[..., 0]
+        w = weights.numpy().astype("float64")
+        total += float(np.sum((log_norm - picked) * w))
+        weight += float(np.sum(w))
+    return total / weight

@@ -85,6 +85,33 @@ def problems(level: int, results: dict) -> list[str]:
         )
     if level == 5:
         expect(figures["reloaded_matches"] is True, "the saved preset does not reload to the same outputs")
+        # The 80/10/10 rule leaves about 10% of the scored slots showing their own token (0.10 on all three).
+        expect(0.07 <= figures["copy_baseline"] <= 0.13, f"copy baseline {figures['copy_baseline']:.3f}")
+        expect(
+            figures["majority_baseline"] < figures["combined_baseline"],
+            "copying plus the most common token scores no more than the most common token alone",
+        )
+        # Untrained, the model is close to uniform over the vocabulary; two smoke epochs cut that to a fifth.
+        vocabulary = figures["vocabulary_size"]
+        expect(
+            0.8 * vocabulary <= figures["perplexity_before"] <= 1.25 * vocabulary,
+            f"perplexity before training {figures['perplexity_before']:.1f} for a vocabulary of {vocabulary}",
+        )
+        expect(
+            figures["perplexity"] < figures["perplexity_before"] / 2,
+            f"perplexity {figures['perplexity']:.1f} after training, {figures['perplexity_before']:.1f} before",
+        )
+        # The lesson's question: two smoke epochs beat copying by about 0.03 on all three backends.
+        accuracy = results["history"]["val_sparse_categorical_accuracy"][-1]
+        expect(
+            accuracy > figures["copy_baseline"] + 0.01,
+            f"validation masked accuracy {accuracy:.3f} barely beats copying ({figures['copy_baseline']:.3f})",
+        )
+        # Smoke's short reviews leave slots empty, and Keras' default reduction counts them: a smaller loss.
+        expect(
+            figures["perplexity_from_keras_loss"] < figures["perplexity"],
+            "the loss Keras reports is not diluted by the empty slots",
+        )
     if level == 6:
         # WordPiece learning stops a little short of the asked size (the guide got 19,170 of 20,000).
         asked = figures["asked_vocabulary_size"]
@@ -93,6 +120,18 @@ def problems(level: int, results: dict) -> list[str]:
             0.95 * asked <= figures["vocabulary_size"] <= asked,
             f"vocabulary of {figures['vocabulary_size']} for {asked} asked",
         )
+        # The padding mask: exactly no attention on [PAD], and the same logits padded or trimmed.
+        expect(figures["masked_attention_on_padding"] <= 1e-6, "the masked model attends to [PAD]")
+        expect(figures["logits_match_masked"] is True, "the masked model's logits change with padding")
+        expect(figures["logits_match_unmasked"] is False, "the unmasked model's logits do not change with padding")
+        # Untrained attention is nearly uniform, so [START]'s weight on [PAD] is the [PAD] share of the slots.
+        expect(
+            abs(figures["attention_on_padding_before"] - figures["padding_share"]) < 0.02,
+            f"untrained attention on [PAD] {figures['attention_on_padding_before']:.3f}, "
+            f"[PAD] share {figures['padding_share']:.3f}",
+        )
+        accuracy = figures["masked_test_accuracy"]
+        expect(accuracy >= 0.7, f"masked model's test accuracy {accuracy:.3f} < 0.7")
     return found
 
 
