@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-# Issue 11's bar for level 4: two encoders on the frozen smoke backbone learn the task.
+# Level 4's bar: two encoders on the frozen smoke backbone learn the task.
 LEVEL4_MIN_VAL_ACCURACY = 0.70
 # Issue 18: the two encoders clear the linear probe on the frozen [CLS] vectors by this much.
 # Measured on smoke defaults (probe / encoders, validation): jax 0.615 / 0.968, torch 0.620 / 0.953,

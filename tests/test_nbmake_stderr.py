@@ -63,7 +63,8 @@ import json, os
 from course_utils.layout import results_file
 results = {"synthetic_data": True, "params": {"profile": "smoke", "epochs": 2}, "settings": {},
            "history": {"loss": [0.7, 0.6], "val_sparse_categorical_accuracy": [0.5, %s]},
-           "figures": {"backbone_unchanged": True, "trainable_params": 10, "total_params": 100}}
+           "figures": {"backbone_unchanged": True, "trainable_params": 10, "total_params": 100,
+                       "probe_val_accuracy": 0.6}}
 results_file(os.environ["COURSE_RESULTS_DIR"], 4).write_text(json.dumps(results))
 """
 
