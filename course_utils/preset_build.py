@@ -6,6 +6,13 @@ backend asked first. Every setting comes from the recipe (the cache key), and ev
 random choice is seeded: masks and batch order are drawn with numpy ahead of time,
 because keras-hub's MaskedLMMaskGenerator uses tensorflow-text's stateful random ops,
 which ignore seeds.
+
+Where the time goes (issue 21, measured on a 2-core CPU): tokenization runs in tf.data, where
+keras-hub takes its TensorFlow path (called eagerly it takes a pure-Python one, three times
+slower); training runs each epoch as one compiled `jax.lax.scan` over Keras' own jax
+`train_step`, which compiles about four times faster than `fit`'s step and leaves out
+Keras' per-step Python work. The build prints `PROGRESS` lines on stdout, which the parent
+turns into an estimate and a watchdog (`course_utils.presets.build_in_child`).
 """
 
 from __future__ import annotations
@@ -15,9 +22,11 @@ import json
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 SPECIAL_TOKENS = ("[CLS]", "[PAD]", "[SEP]")  # never masked
+STARTED = time.monotonic()
 
 
 def mlm_masks(
@@ -81,13 +90,80 @@ def _read_texts(corpus: Path, splits) -> list[str]:
     return [path.read_text(encoding="utf-8") for split in splits for path in sorted((corpus / split).glob("*/*.txt"))]
 
 
+def progress(stage: str, **fields) -> None:
+    """One line for the parent: what the build has done (the parent's estimate and watchdog read it)."""
+    elapsed = round(time.monotonic() - STARTED, 2)
+    print("PROGRESS " + json.dumps({"stage": stage, "elapsed": elapsed, **fields}), flush=True)
+
+
 def _preprocess(preprocessor, texts: list[str], batch_size: int = 256) -> dict:
-    """Run a keras-hub preprocessor over texts in order; numpy arrays per feature."""
+    """Run a keras-hub preprocessor over texts in order, inside tf.data; numpy arrays per feature.
+
+    Inside tf.data keras-hub's WordPiece tokenizer takes its TensorFlow path; called eagerly on a
+    tensor it takes a pure-Python one (measured: 5.2 s against 1.6 s for the 4,000 reviews, the
+    same ids). The map is ordered, so the rows come back in the texts' order.
+    """
     import numpy as np
     import tensorflow as tf
 
-    batches = [preprocessor(tf.constant(texts[i : i + batch_size])) for i in range(0, len(texts), batch_size)]
-    return {key: np.concatenate([np.asarray(batch[key]) for batch in batches]) for key in batches[0]}
+    dataset = tf.data.Dataset.from_tensor_slices(texts).batch(batch_size)
+    dataset = dataset.map(preprocessor, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    batches = list(dataset.as_numpy_iterator())
+    return {key: np.concatenate([batch[key] for batch in batches]) for key in batches[0]}
+
+
+def _batched(array, batch_size: int):
+    """[rows, ...] -> [steps, batch_size, ...]; the recipes' sizes divide evenly."""
+    if len(array) % batch_size:
+        raise ValueError(f"{len(array)} rows do not split into batches of {batch_size}; change the recipe's sizes")
+    return array.reshape(len(array) // batch_size, batch_size, *array.shape[1:])
+
+
+def train_in_scans(model, epochs, batch_size: int, label: str) -> list[dict]:
+    """Train a compiled Keras model (jax backend) as `fit(..., shuffle=False)` would, one epoch per call.
+
+    `epochs` yields, per epoch, `(x, y)` or `(x, y, sample_weight)` in the order to train on. Each
+    epoch is one call of a compiled `jax.lax.scan` over the model's own `train_step`, compiled once
+    for all epochs; metrics restart every epoch, as in `fit`. The trained state goes back into the
+    model's variables. Returns each epoch's metrics (their value after its last step).
+    """
+    import jax
+    import jax.numpy as jnp
+
+    def body(state, batch):
+        logs, state = model.train_step(state, batch)
+        return state, logs
+
+    def epoch_loop(state, batches):
+        return jax.lax.scan(body, state, batches)
+
+    compiled, state, history = None, None, []
+    for number, data in enumerate(epochs, start=1):
+        batches = jax.tree_util.tree_map(lambda a: _batched(a, batch_size), tuple(data))
+        if compiled is None:
+            started = time.perf_counter()
+            model._symbolic_build(data_batch=jax.tree_util.tree_map(lambda a: a[0], batches))  # as fit does
+            state = model._get_jax_state(
+                trainable_variables=True, non_trainable_variables=True, optimizer_variables=True, metrics_variables=True
+            )
+            compiled = jax.jit(epoch_loop, donate_argnums=0).lower(state, batches).compile()
+            progress(f"{label} compiled", seconds=round(time.perf_counter() - started, 2))
+        started = time.perf_counter()
+        state = (*state[:3], [jnp.zeros_like(value) for value in state[3]])  # metrics restart, as in fit
+        state, logs = compiled(state, batches)
+        history.append({key: float(value[-1]) for key, value in logs.items()})
+        progress(
+            f"{label} epoch",
+            epoch=number,
+            seconds=round(time.perf_counter() - started, 2),
+            steps=len(jax.tree_util.tree_leaves(batches)[0]),
+            **history[-1],
+        )
+    variables = (model.trainable_variables, model.non_trainable_variables, model.optimizer.variables)
+    for group, values in zip((*variables, model.metrics_variables), state, strict=True):
+        for variable, value in zip(group, values, strict=True):
+            variable.assign(value)
+    return history
 
 
 def _rows(features: dict, order) -> dict:
@@ -115,6 +191,7 @@ def build_backbone(out: Path, recipe: dict, corpus: Path) -> None:
     backbone = keras_hub.models.BertBackbone(vocabulary_size=tokenizer.vocabulary_size(), **recipe["architecture"])
     preprocessor = keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=train["sequence_length"])
     features = _preprocess(preprocessor, texts)
+    progress("backbone tokenized", texts=len(texts))
 
     model = masked_lm_model(backbone)
     model.compile(
@@ -123,36 +200,34 @@ def build_backbone(out: Path, recipe: dict, corpus: Path) -> None:
         weighted_metrics=["sparse_categorical_accuracy"],
     )
     rng = np.random.default_rng(train["seed"])
-    for _ in range(train["epochs"]):  # fresh masks and a fresh order every epoch, all from `rng`
-        order = rng.permutation(len(texts))
-        masks = mlm_masks(
-            features["token_ids"][order],
-            rng,
-            selection_rate=train["mask_selection_rate"],
-            selection_length=train["mask_selection_length"],
-            mask_token_rate=train["mask_token_rate"],
-            random_token_rate=train["random_token_rate"],
-            mask_token_id=tokenizer.token_to_id("[MASK]"),
-            vocabulary_size=tokenizer.vocabulary_size(),
-            unselectable_ids=[tokenizer.token_to_id(token) for token in SPECIAL_TOKENS],
-        )
-        x = {
-            "token_ids": masks["token_ids"],
-            "segment_ids": features["segment_ids"][order],
-            "padding_mask": features["padding_mask"][order],
-            "mask_positions": masks["mask_positions"],
-        }
-        model.fit(
-            x,
-            masks["mask_ids"],
-            sample_weight=masks["mask_weights"],
-            batch_size=train["batch_size"],
-            epochs=1,
-            shuffle=False,
-            verbose=0,
-        )
+    progress("backbone training", epochs=train["epochs"])
+
+    def epochs():  # fresh masks and a fresh order every epoch, all from `rng`
+        for _ in range(train["epochs"]):
+            order = rng.permutation(len(texts))
+            masks = mlm_masks(
+                features["token_ids"][order],
+                rng,
+                selection_rate=train["mask_selection_rate"],
+                selection_length=train["mask_selection_length"],
+                mask_token_rate=train["mask_token_rate"],
+                random_token_rate=train["random_token_rate"],
+                mask_token_id=tokenizer.token_to_id("[MASK]"),
+                vocabulary_size=tokenizer.vocabulary_size(),
+                unselectable_ids=[tokenizer.token_to_id(token) for token in SPECIAL_TOKENS],
+            )
+            x = {
+                "token_ids": masks["token_ids"],
+                "segment_ids": features["segment_ids"][order],
+                "padding_mask": features["padding_mask"][order],
+                "mask_positions": masks["mask_positions"],
+            }
+            yield x, masks["mask_ids"], masks["mask_weights"]
+
+    train_in_scans(model, epochs(), train["batch_size"], "backbone")
     backbone.save_to_preset(str(out))
     tokenizer.save_to_preset(str(out))
+    progress("backbone saved")
 
 
 def build_classifier(out: Path, recipe: dict, backbone_dir: Path) -> None:
@@ -170,6 +245,7 @@ def build_classifier(out: Path, recipe: dict, backbone_dir: Path) -> None:
         str(backbone_dir), sequence_length=train["sequence_length"]
     )
     features, labels = _preprocess(preprocessor, texts), np.asarray(labels)
+    progress("classifier tokenized", texts=len(texts))
     classifier = keras_hub.models.BertTextClassifier(
         backbone=keras_hub.models.BertBackbone.from_preset(str(backbone_dir)), preprocessor=None, num_classes=2
     )
@@ -179,11 +255,14 @@ def build_classifier(out: Path, recipe: dict, backbone_dir: Path) -> None:
         metrics=["sparse_categorical_accuracy"],
     )
     rng = np.random.default_rng(train["seed"])
-    for _ in range(train["epochs"]):
-        order = rng.permutation(len(texts))
-        classifier.fit(
-            _rows(features, order), labels[order], batch_size=train["batch_size"], epochs=1, shuffle=False, verbose=0
-        )
+    progress("classifier training", epochs=train["epochs"])
+
+    def epochs():
+        for _ in range(train["epochs"]):
+            order = rng.permutation(len(texts))
+            yield _rows(features, order), labels[order]
+
+    train_in_scans(classifier, epochs(), train["batch_size"], "classifier")
     # Save a fresh copy carrying the trained weights: no optimizer state, and the
     # preprocessor at BERT's full length, like keras-hub's own sst2 preset.
     clean = keras_hub.models.BertTextClassifier(
@@ -193,6 +272,7 @@ def build_classifier(out: Path, recipe: dict, backbone_dir: Path) -> None:
     )
     clean.set_weights(classifier.get_weights())
     clean.save_to_preset(str(out))
+    progress("classifier saved")
 
 
 BUILDERS = {"backbone": build_backbone, "classifier": build_classifier}
@@ -236,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.parent:
         die_with_parent(args.parent)
     pin_numerics()
+    progress("started", kind=args.kind)
     BUILDERS[args.kind](args.out, json.loads(args.recipe), args.source)
     return 0
 
