@@ -7,12 +7,13 @@ random choice is seeded: masks and batch order are drawn with numpy ahead of tim
 because keras-hub's MaskedLMMaskGenerator uses tensorflow-text's stateful random ops,
 which ignore seeds.
 
-Where the time goes (issue 21, measured on a 2-core CPU): tokenization runs in tf.data, where
-keras-hub takes its TensorFlow path (called eagerly it takes a pure-Python one, three times
-slower); training runs each epoch as one compiled `jax.lax.scan` over Keras' own jax
-`train_step`, which compiles about four times faster than `fit`'s step and leaves out
-Keras' per-step Python work. The build prints `PROGRESS` lines on stdout, which the parent
-turns into an estimate and a watchdog (`course_utils.presets.build_in_child`).
+Where the time goes (issue 21, 2-core CPU): imports and model construction, the compilation of
+the training step (once per build, in the first epoch) and the training steps themselves, XLA
+arithmetic on one thread. Tokenization runs in tf.data, where keras-hub takes its TensorFlow path
+(called eagerly it takes a pure-Python one, 1.6 times slower, measured interleaved). Measured and
+left: a `jax.lax.scan` over an epoch (compiles no faster, steps 1.3 times slower) and
+`steps_per_execution=25` (no gain beyond the noise). The build prints `PROGRESS` lines on stdout,
+which the parent turns into an estimate and a watchdog (`course_utils.presets.build_in_child`).
 """
 
 from __future__ import annotations
@@ -100,8 +101,8 @@ def _preprocess(preprocessor, texts: list[str], batch_size: int = 256) -> dict:
     """Run a keras-hub preprocessor over texts in order, inside tf.data; numpy arrays per feature.
 
     Inside tf.data keras-hub's WordPiece tokenizer takes its TensorFlow path; called eagerly on a
-    tensor it takes a pure-Python one (measured: 5.2 s against 1.6 s for the 4,000 reviews, the
-    same ids). The map is ordered, so the rows come back in the texts' order.
+    tensor it takes a pure-Python one (the 4,000 reviews, interleaved in one process at load 8:
+    1.7 to 2.6 s against 2.8 to 4.5 s, the same ids). The map is ordered: rows keep the texts' order.
     """
     import numpy as np
     import tensorflow as tf
@@ -112,58 +113,16 @@ def _preprocess(preprocessor, texts: list[str], batch_size: int = 256) -> dict:
     return {key: np.concatenate([batch[key] for batch in batches]) for key in batches[0]}
 
 
-def _batched(array, batch_size: int):
-    """[rows, ...] -> [steps, batch_size, ...]; the recipes' sizes divide evenly."""
-    if len(array) % batch_size:
-        raise ValueError(f"{len(array)} rows do not split into batches of {batch_size}; change the recipe's sizes")
-    return array.reshape(len(array) // batch_size, batch_size, *array.shape[1:])
-
-
-def train_in_scans(model, epochs, batch_size: int, label: str) -> list[dict]:
-    """Train a compiled Keras model (jax backend) as `fit(..., shuffle=False)` would, one epoch per call.
-
-    `epochs` yields, per epoch, `(x, y)` or `(x, y, sample_weight)` in the order to train on. Each
-    epoch is one call of a compiled `jax.lax.scan` over the model's own `train_step`, compiled once
-    for all epochs; metrics restart every epoch, as in `fit`. The trained state goes back into the
-    model's variables. Returns each epoch's metrics (their value after its last step).
-    """
-    import jax
-    import jax.numpy as jnp
-
-    def body(state, batch):
-        logs, state = model.train_step(state, batch)
-        return state, logs
-
-    def epoch_loop(state, batches):
-        return jax.lax.scan(body, state, batches)
-
-    compiled, state, history = None, None, []
+def fit_epochs(model, epochs, batch_size: int, label: str) -> None:
+    """`fit` one epoch at a time on each epoch's own data (`(x, y)` or `(x, y, sample_weight)`, in the
+    order to train on), reporting each epoch; the step compiles once, in the first call."""
     for number, data in enumerate(epochs, start=1):
-        batches = jax.tree_util.tree_map(lambda a: _batched(a, batch_size), tuple(data))
-        if compiled is None:
-            started = time.perf_counter()
-            model._symbolic_build(data_batch=jax.tree_util.tree_map(lambda a: a[0], batches))  # as fit does
-            state = model._get_jax_state(
-                trainable_variables=True, non_trainable_variables=True, optimizer_variables=True, metrics_variables=True
-            )
-            compiled = jax.jit(epoch_loop, donate_argnums=0).lower(state, batches).compile()
-            progress(f"{label} compiled", seconds=round(time.perf_counter() - started, 2))
+        x, y, *weights = data
         started = time.perf_counter()
-        state = (*state[:3], [jnp.zeros_like(value) for value in state[3]])  # metrics restart, as in fit
-        state, logs = compiled(state, batches)
-        history.append({key: float(value[-1]) for key, value in logs.items()})
-        progress(
-            f"{label} epoch",
-            epoch=number,
-            seconds=round(time.perf_counter() - started, 2),
-            steps=len(jax.tree_util.tree_leaves(batches)[0]),
-            **history[-1],
-        )
-    variables = (model.trainable_variables, model.non_trainable_variables, model.optimizer.variables)
-    for group, values in zip((*variables, model.metrics_variables), state, strict=True):
-        for variable, value in zip(group, values, strict=True):
-            variable.assign(value)
-    return history
+        weight = weights[0] if weights else None
+        history = model.fit(x, y, sample_weight=weight, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
+        metrics = {key: round(values[-1], 4) for key, values in history.history.items()}
+        progress(f"{label} epoch", epoch=number, seconds=round(time.perf_counter() - started, 2), **metrics)
 
 
 def _rows(features: dict, order) -> dict:
@@ -224,7 +183,7 @@ def build_backbone(out: Path, recipe: dict, corpus: Path) -> None:
             }
             yield x, masks["mask_ids"], masks["mask_weights"]
 
-    train_in_scans(model, epochs(), train["batch_size"], "backbone")
+    fit_epochs(model, epochs(), train["batch_size"], "backbone")
     backbone.save_to_preset(str(out))
     tokenizer.save_to_preset(str(out))
     progress("backbone saved")
@@ -262,7 +221,7 @@ def build_classifier(out: Path, recipe: dict, backbone_dir: Path) -> None:
             order = rng.permutation(len(texts))
             yield _rows(features, order), labels[order]
 
-    train_in_scans(classifier, epochs(), train["batch_size"], "classifier")
+    fit_epochs(classifier, epochs(), train["batch_size"], "classifier")
     # Save a fresh copy carrying the trained weights: no optimizer state, and the
     # preprocessor at BERT's full length, like keras-hub's own sst2 preset.
     clean = keras_hub.models.BertTextClassifier(

@@ -67,8 +67,8 @@ CLASSIFIER_SETTINGS = {
 }
 # For the first progress line, before the build has measured this machine: seconds on an idle 2-core
 # CPU (benchmarks/preset_build.py, where calibrations and the load go with them). Busy or slow
-# machines of that kind take several times longer; after its first epoch the build says how long
-# it will take here.
+# machines of that kind take several times longer; after its second epoch (the first compiles) the
+# build says how long it will take here.
 BUILD_SECONDS = {"backbone": 30, "classifier": 20}
 # A build that prints no progress for this long is stuck: the parent kills it and says so. Its
 # longest silent stretch is a compilation or one epoch (seconds on an idle machine, a few minutes
@@ -251,7 +251,7 @@ def _watch(command: list[str], env: dict) -> tuple[int, str, str]:
     for reader in readers:
         reader.start()
     try:
-        last, epochs, estimated = "it had not started", None, False
+        last, epochs = "it had not started", None
         while True:
             try:
                 line = lines.get(timeout=STALL_SECONDS)
@@ -268,11 +268,10 @@ def _watch(command: list[str], env: dict) -> tuple[int, str, str]:
             last = record["stage"] + (f" {record['epoch']}" if "epoch" in record else "")
             if record["stage"].endswith("training"):
                 epochs = record["epochs"]
-            elif record["stage"].endswith("epoch") and epochs and not estimated:
-                estimated = True
-                left = (epochs - record["epoch"]) * record["seconds"]
+            elif record["stage"].endswith("epoch") and record["epoch"] == 2 and epochs:  # the first compiles
+                left = (epochs - 2) * record["seconds"]
                 print(
-                    f"  epoch 1 of {epochs} took {record['seconds']:.1f} s on this machine: about {left:.0f} s to go.",
+                    f"  epoch 2 of {epochs} took {record['seconds']:.1f} s on this machine: about {left:.0f} s to go.",
                     flush=True,
                 )
     except BaseException:  # an interrupted caller (a notebook's stop button) stops its build too
