@@ -66,11 +66,12 @@ CLASSIFIER_SETTINGS = {
     },
 }
 # For the first progress line, before the build has timed this machine: seconds on an idle 2-core CPU
-# (issue 21: a cold `prepare` took 63 s there, the backbone 37 s; calibration 3M-step loop 0.2-0.3 s).
-# A slow machine of that kind took ten times as long idle (loop 0.53 s; 355 s for the backbone), a busy
-# one more; so the line gives the range, and after its second epoch (the first compiles) the build
-# says how long it will take here.
-BUILD_SECONDS = {"backbone": 40, "classifier": 25}
+# (benchmarks/preset_build.py, interleaved with the older builder, load 0.1 to 1.6, calibration
+# 3M-step loop 0.08 s: backbone 33.5 and 36.8 s, classifier 20.1 and 23.1 s). A slow machine of that
+# kind (loop 0.53 s) took ten times as long idle (355 s for the older backbone), a busy one longer;
+# so the line gives the range, and after its second epoch (the first compiles) the build says how
+# long it will take here.
+BUILD_SECONDS = {"backbone": 35, "classifier": 22}
 SLOW_MACHINE_FACTOR = 10
 # A build that prints no progress for this long is stuck: the parent kills it and says so. Its
 # longest silent stretch is a compilation or one epoch (seconds on an idle machine, a few minutes
