@@ -13,7 +13,9 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-import torch_threads  # benchmarks/ is on sys.path when this file runs
+import notebook_cells  # benchmarks/ is on sys.path when this file runs
+import preset_build
+import torch_threads
 
 from course_utils.config import BACKENDS, LEVEL_SETTINGS
 from course_utils.environment import KERAS_BACKEND
@@ -84,6 +86,18 @@ def main() -> None:
         f"| ratio course / HF | {pre['ratio_course_over_hf']:.2f} |\n"
     )
     print("preprocessing done", flush=True)
+
+    builds = _json_lines([python, "benchmarks/preset_build.py"], timeout=7200)
+    sections.append(preset_build.markdown(builds))
+    print("preset builds done", flush=True)
+
+    cells = _json_lines(
+        [python, "benchmarks/notebook_cells.py", "notebooks/02_finetune_pretrained_backbone.ipynb"]
+        + ["--backends", *BACKENDS],
+        timeout=7200,
+    )
+    sections.append(notebook_cells.markdown(cells))
+    print("notebook cells done", flush=True)
 
     threads = []
     for shape, steps in (("smoke", "30"), ("guide", "6"), ("guide-small", "3")):

@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from importlib import metadata
 from pathlib import Path
@@ -63,7 +65,18 @@ CLASSIFIER_SETTINGS = {
         "seed": PRESET_CORPUS_SEED,
     },
 }
-BUILD_SECONDS = {"backbone": 50, "classifier": 30}  # measured on a 2-core CPU (45 s, 27 s), for the progress line
+# For the first progress line, before the build has timed this machine: seconds on an idle 2-core CPU
+# (benchmarks/preset_build.py, interleaved with the older builder, load 0.1 to 1.6, calibration
+# 3M-step loop 0.08 s: backbone 33.5 and 36.8 s, classifier 20.1 and 23.1 s). A slow machine of that
+# kind (loop 0.53 s) took ten times as long idle (355 s for the older backbone), a busy one longer;
+# so the line gives the range, and after its second epoch (the first compiles) the build says how
+# long it will take here.
+BUILD_SECONDS = {"backbone": 35, "classifier": 22}
+SLOW_MACHINE_FACTOR = 10
+# A build that prints no progress for this long is stuck: the parent kills it and says so. Its
+# longest silent stretch is a compilation or one epoch (seconds on an idle machine, a few minutes
+# at load 10 on a slow one).
+STALL_SECONDS = 900
 LIBRARIES = ("keras", "keras-hub", "jax", "jaxlib", "tensorflow", "tensorflow-text", "numpy")
 
 
@@ -183,7 +196,8 @@ def build_in_child(recipe: dict, source: Path, out: Path, name: str) -> None:
     name = f"smoke {recipe['kind']} preset {name}"
     print(
         f"Building the {name}: once per cache ({Path(out).parent}), "
-        f"about {BUILD_SECONDS[recipe['kind']]} s on a 2-core CPU...",
+        f"about {BUILD_SECONDS[recipe['kind']]} s on an idle 2-core CPU, up to "
+        f"{BUILD_SECONDS[recipe['kind']] * SLOW_MACHINE_FACTOR // 60} min on a slow or busy one...",
         flush=True,
     )
     started = time.monotonic()
@@ -207,13 +221,71 @@ def build_in_child(recipe: dict, source: Path, out: Path, name: str) -> None:
         "--parent",
         str(os.getpid()),
     ]
-    result = subprocess.run(command, env=env, capture_output=True, text=True)
-    if result.returncode:
+    returncode, stderr, stalled = _watch(command, env)
+    if stalled:
         raise CacheError(
-            f"building the {name} failed in its build process "
-            f"({exit_reason(result.returncode)}):\n{traceback_tail(result.stderr)}"
+            f"building the {name} made no progress for {STALL_SECONDS} s ({stalled}), so it was stopped; "
+            f"the machine may be overloaded. The end of its output:\n{traceback_tail(stderr)}"
+        )
+    if returncode:
+        raise CacheError(
+            f"building the {name} failed in its build process ({exit_reason(returncode)}):\n{traceback_tail(stderr)}"
         )
     print(f"Built the {name} in {time.monotonic() - started:.0f} s.", flush=True)
+
+
+def _watch(command: list[str], env: dict) -> tuple[int, str, str]:
+    """Run the build, relaying one estimate from its PROGRESS lines; kill it after STALL_SECONDS of silence.
+
+    Returns its exit status, its stderr, and, when it was stopped, what it had done last.
+    """
+    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: queue.Queue = queue.Queue()
+    stderr: list[str] = []
+
+    def read_stdout():
+        for line in child.stdout:
+            lines.put(line)
+        lines.put(None)  # the child closed its output: it ended
+
+    readers = [
+        threading.Thread(target=read_stdout, daemon=True),
+        threading.Thread(target=stderr.extend, args=(child.stderr,), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        last, epochs = "it had not started", None
+        while True:
+            try:
+                line = lines.get(timeout=STALL_SECONDS)
+            except queue.Empty:
+                child.kill()
+                child.wait()
+                readers[1].join(5)
+                return child.returncode, "".join(stderr), f"the last thing it did: {last}"
+            if line is None:
+                break
+            if not line.startswith("PROGRESS "):
+                continue
+            record = json.loads(line[len("PROGRESS ") :])
+            last = record["stage"] + (f" {record['epoch']}" if "epoch" in record else "")
+            if record["stage"].endswith("training"):
+                epochs = record["epochs"]
+            elif record["stage"].endswith("epoch") and record["epoch"] == 2 and epochs:  # the first compiles
+                left = (epochs - 2) * record["seconds"]
+                print(
+                    f"  epoch 2 of {epochs} took {record['seconds']:.1f} s on this machine: about {left:.0f} s to go.",
+                    flush=True,
+                )
+    except BaseException:  # an interrupted caller (a notebook's stop button) stops its build too
+        child.kill()
+        child.wait()
+        raise
+    child.wait()
+    for reader in readers:
+        reader.join(5)
+    return child.returncode, "".join(stderr), ""
 
 
 def exit_reason(returncode: int) -> str:

@@ -192,6 +192,28 @@ def _distribute(backend: str, enabled: bool) -> list[str]:
     return devices
 
 
+# --- jax's persistent compilation cache (issue 21) ------------------------------------------------
+JAX_CACHE_FOLDER = "jax-compilation"  # under the course's cache directory
+
+
+def jax_compilation_cache(backend: str, cache_dir: Path) -> Path | None:
+    """On jax, keep compiled programs under the course cache, so that a fresh kernel loads what an
+    earlier kernel or run compiled instead of compiling it again (benchmarks/notebook_cells.py
+    measures it). Every program is kept, however quickly it compiled: the smoke models' are small.
+    jax's own JAX_COMPILATION_CACHE_DIR wins; JAX_ENABLE_COMPILATION_CACHE=false turns it off."""
+    if backend != "jax" or "JAX_COMPILATION_CACHE_DIR" in os.environ:
+        return None
+    import jax
+
+    folder = Path(cache_dir) / JAX_CACHE_FOLDER
+    jax.config.update("jax_compilation_cache_dir", str(folder))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    return folder
+
+
+# -----------------------------------------------------------------------------------------------------
+
+
 def setup(
     level,
     backend=None,
@@ -228,6 +250,7 @@ def setup(
     import_tensorflow_quietly()  # before keras: its native start-up lines are noise in a notebook
     import keras
 
+    jax_compilation_cache(params.backend, cache_dir)
     keras.utils.set_random_seed(params.seed)
     gpu = gpu_present(params.backend)
     jit_compile, policy = training_settings(params.backend, gpu)

@@ -39,6 +39,11 @@ LAB_SETTINGS = {
 }
 # Environment a learner's `make lab` would not have: pytest's, and the test suite's own log level.
 DROPPED_ENV = ("COURSE_RESULTS_DIR", "TF_CPP_MIN_LOG_LEVEL", "PYTEST_XDIST_WORKER", "PYTEST_CURRENT_TEST")
+# Waits are bounded by silence, not by the clock (issue 21: on a busy machine a correct run outlived
+# fixed bounds). A step fails when nothing on the page moves for STALL_S: no cell finished, no output
+# grew. Page loads, the kernel's start and API calls get WAIT_S each, ample at load 10.
+STALL_S = 900
+WAIT_S = 600
 
 
 @dataclass
@@ -52,7 +57,7 @@ class Lab:
         request = urllib.request.Request(
             f"{self.url}{path}", method=method, headers={"Authorization": f"token {self.token}"}
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=WAIT_S) as response:
             body = response.read()
         return json.loads(body) if body else None
 
@@ -68,7 +73,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_lab(root: Path, notebooks: list[Path], env: dict[str, str], start_timeout: float = 120):
+def running_lab(root: Path, notebooks: list[Path], env: dict[str, str], start_timeout: float = WAIT_S):
     """JupyterLab on a free loopback port, with a token, rooted at `root` holding copies of `notebooks`."""
     (root / "notebooks").mkdir(parents=True)
     for notebook in notebooks:
@@ -163,6 +168,20 @@ _FINISHED_JS = """
 }
 """ % (PANEL, PANEL, STDERR_MIME)
 
+# What moves while a notebook runs: cells numbered, outputs written (Keras' progress bar included).
+_PROGRESS_JS = (
+    """
+() => {
+  const notebook = document.querySelector('%s .jp-Notebook');
+  if (!notebook) return 'no notebook';
+  const prompts = [...notebook.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(e => e.textContent.trim());
+  const outputs = [...notebook.querySelectorAll('.jp-OutputArea-output')];
+  return prompts.join('') + '|' + outputs.length + '|' + outputs.reduce((n, o) => n + o.textContent.length, 0);
+}
+"""
+    % PANEL
+)
+
 _REPORT_JS = """
 () => {
   const notebook = document.querySelector('%s .jp-Notebook');
@@ -226,17 +245,31 @@ def run_all(page, attempts: int = 3) -> None:
                 page.keyboard.press("Escape")  # close a menu left open
 
 
-def run_all_cells(page, lab: Lab, name: str, timeout_s: float) -> NotebookRun:
+def run_all_cells(page, lab: Lab, name: str) -> NotebookRun:
     """Open notebooks/<name>, wait for its kernel, Run > Run All Cells, wait until it has finished."""
+    page.set_default_timeout(WAIT_S * 1000)  # Playwright's 30 s is too short for JupyterLab on a busy machine
     page.goto(f"{lab.url}/lab/tree/notebooks/{name}?reset&token={lab.token}")  # reset: no restored tabs
-    page.wait_for_selector(f"{PANEL} .jp-Notebook .jp-CodeCell", timeout=120_000)
-    page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    page.wait_for_selector(f"{PANEL} .jp-Notebook .jp-CodeCell")
+    page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']")
     page.click(f"{PANEL} .jp-Notebook .jp-Cell >> nth=0")  # the notebook must be the current widget for the Run menu
     start = time.monotonic()
     run_all(page)
-    page.wait_for_function(_FINISHED_JS, timeout=timeout_s * 1000, polling=1000)
+    wait_while_moving(page, _FINISHED_JS, f"{name} to finish Run All Cells")
     seconds = time.monotonic() - start
     return NotebookRun(name=name, seconds=seconds, hangul_fonts=hangul_fonts(page), **page.evaluate(_REPORT_JS))
+
+
+def wait_while_moving(page, done_js: str, what: str, stall_s: float = STALL_S, poll_s: float = 2.0) -> None:
+    """Wait until `done_js` is true, however long it takes, as long as the notebook keeps moving;
+    fail when nothing moved for `stall_s` (a stuck kernel or a lost click, not a busy machine)."""
+    last, moved = None, time.monotonic()
+    while not page.evaluate(done_js):
+        now = page.evaluate(_PROGRESS_JS)
+        if now != last:
+            last, moved = now, time.monotonic()
+        elif time.monotonic() - moved > stall_s:
+            raise TimeoutError(f"waiting for {what}: nothing on the page changed for {stall_s:.0f} s")
+        page.wait_for_timeout(poll_s * 1000)
 
 
 def hangul_fonts(page) -> list[str]:
@@ -262,11 +295,28 @@ def hangul_fonts(page) -> list[str]:
 
 
 def screenshot(page, path: Path, max_height: int = 20000) -> None:
-    """The whole notebook in one picture: the viewport is stretched to the notebook's height."""
-    height = page.evaluate(f"() => document.querySelector('{PANEL} .jp-WindowedPanel-outer').scrollHeight")
-    width = page.viewport_size["width"]
-    page.set_viewport_size({"width": width, "height": min(max_height, height + 160)})
-    page.evaluate(f"() => {{ document.querySelector('{PANEL} .jp-WindowedPanel-outer').scrollTop = 0; }}")
-    page.wait_for_timeout(1000)
+    """The whole notebook in one picture: the viewport is stretched to the notebook's height (the
+    window as it is when no notebook is on show, e.g. after a failed page load)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    outer = f"{PANEL} .jp-WindowedPanel-outer"
+    height = page.evaluate(f"() => document.querySelector('{outer}')?.scrollHeight ?? null")
+    if height is not None:
+        width = page.viewport_size["width"]
+        page.set_viewport_size({"width": width, "height": min(max_height, height + 160)})
+        page.evaluate(f"() => {{ document.querySelector('{outer}').scrollTop = 0; }}")
+        page.wait_for_timeout(1000)
     page.screenshot(path=str(path))
+
+
+def tidy_up(steps: list[tuple[str, object]]) -> list[str]:
+    """Run every clean-up step, whatever fails; return what failed. A test's own error must not be
+    replaced by one from its clean-up (issue 21: a screenshot in a `finally` hid why runs failed)."""
+    problems = []
+    for what, step in steps:
+        try:
+            step()
+        except Exception as error:  # noqa: BLE001 - reported, never raised over the test's own error
+            problems.append(
+                f"{what} failed: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+            )
+    return problems

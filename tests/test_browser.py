@@ -16,7 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-from browser_lab import CHROMIUM, run_all_cells, running_lab, screenshot
+from browser_lab import CHROMIUM, run_all_cells, running_lab, screenshot, tidy_up
 from conftest import ROOT
 from figures import check_results_file
 
@@ -26,7 +26,6 @@ pytestmark = pytest.mark.browser
 
 NOTEBOOKS = course_notebooks()
 ARTIFACTS = ROOT / "tests" / "artifacts" / "browser"
-NOTEBOOK_TIMEOUT_S = 900  # smoke notebooks take one to four minutes on 2 cores
 VIEWPORT = {"width": 1280, "height": 900}  # a laptop-sized window, file browser open
 
 
@@ -63,16 +62,28 @@ def summary():
         )
 
 
+def clean_up(page, lab, notebook: Path) -> list[str]:
+    """Screenshot, close the page, stop the kernels: every step tried, none raising."""
+    return tidy_up(
+        [
+            ("screenshot", lambda: screenshot(page, ARTIFACTS / f"{notebook.stem}.png")),
+            ("closing the page", page.close),
+            ("shutting down the kernels", lab.shut_down_kernels),
+        ]
+    )
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name[:2])
 def test_notebook_runs_clean_in_jupyterlab(notebook: Path, lab, browser, summary):
     page = browser.new_page(viewport=VIEWPORT)
     try:
-        run = run_all_cells(page, lab, notebook.name, NOTEBOOK_TIMEOUT_S)
+        run = run_all_cells(page, lab, notebook.name)
         summary[notebook.name] = asdict(run)
-    finally:
-        screenshot(page, ARTIFACTS / f"{notebook.stem}.png")
-        page.close()
-        lab.shut_down_kernels()
+    except BaseException as error:
+        error.add_note("\n".join(clean_up(page, lab, notebook)))  # the run's own error goes first
+        raise
+    if problems := clean_up(page, lab, notebook):
+        pytest.fail("\n".join(problems))
     blocks = "\n".join(f"--- cell {b['cell']}:\n{b['text']}" for b in run.stderr_blocks)
     assert not run.stderr_blocks, f"{notebook.name} shows {len(run.stderr_blocks)} stderr block(s):\n{blocks}"
     assert all(p.strip("[]:").isdigit() for p in run.prompts), f"cells left unrun: {run.prompts}"

@@ -3,7 +3,10 @@
 import copy
 import fcntl
 import json
+import os
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -201,3 +204,32 @@ def test_a_caller_that_waits_for_another_builder_is_told_so(tmp_path):
         fcntl.flock(held, fcntl.LOCK_UN)
     caller.join(30)
     assert (tmp_path / "entry" / "a").read_text() == "a"
+
+
+def test_a_build_that_stops_printing_progress_is_stopped_with_what_it_did_last(monkeypatch):
+    """Issue 21: a stuck build fails after a long silence, not after a fixed wall-clock time."""
+    monkeypatch.setattr(presets, "STALL_SECONDS", 2)
+    code = 'import time; print(\'PROGRESS {"stage": "backbone compiled"}\', flush=True); time.sleep(60)'
+    started = time.monotonic()
+    returncode, _, stalled = presets._watch([sys.executable, "-c", code], dict(os.environ))
+    assert time.monotonic() - started < 30 and returncode != 0
+    assert stalled == "the last thing it did: backbone compiled"
+
+
+def test_a_stalled_build_says_so(monkeypatch, tmp_path):
+    monkeypatch.setattr(presets, "_watch", lambda command, env: (-9, "", "the last thing it did: backbone epoch 3"))
+    with pytest.raises(CacheError, match=r"made no progress for \d+ s \(the last thing it did: backbone epoch 3\)"):
+        presets.build_in_child({"kind": "backbone"}, tmp_path, tmp_path / "out", "bert_slow")
+
+
+def test_the_second_epoch_gives_the_estimate(capsys):
+    """The first epoch compiles the step, so the second one times this machine's steps."""
+    lines = [
+        {"stage": "backbone training", "epochs": 12},
+        {"stage": "backbone epoch", "epoch": 1, "seconds": 15.0},
+        {"stage": "backbone epoch", "epoch": 2, "seconds": 2.0},
+        {"stage": "backbone epoch", "epoch": 3, "seconds": 2.0},
+    ]
+    code = "".join(f"print({'PROGRESS ' + json.dumps(line)!r});" for line in lines)
+    assert presets._watch([sys.executable, "-c", code], dict(os.environ)) == (0, "", "")
+    assert capsys.readouterr().out == "  epoch 2 of 12 took 2.0 s on this machine: about 20 s to go.\n"
