@@ -4,8 +4,8 @@
 
 numpy's 512x512 float32 matmul (GFLOP/s, best of five), a 3-million-step Python loop (seconds) and a
 random walk through 64 MiB (ns per read; small compiled programs and compilers wait on memory, which
-the other two hardly touch), with the 1-minute load average. Issue 21 gives one slow machine's first
-two figures (65 GFLOP/s, 0.53 s), idle. About half a second in all.
+the other two hardly touch), with the 1-minute load average. A slow machine of the developers' kind gave
+65 GFLOP/s and 0.53 s, idle. About half a second in all.
 """
 
 from __future__ import annotations

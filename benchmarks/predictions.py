@@ -23,10 +23,10 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BACKENDS = ("jax", "tensorflow", "torch")
+from course_utils.config import BACKENDS
+from course_utils.layout import ROOT
+
 TARGET = 1.5
 WARM_PAIRS = 3  # evaluate / predictions_on pairs after the cold one; the warm ratio is their median
 

@@ -3,7 +3,7 @@
     python benchmarks/preset_build.py [--before REV] [--rounds N]
 
 Each round builds the backbone and then the classifier from the current recipes, in fresh
-folders, with the builder of git revision REV (default: the one before issue 21's work) and with
+folders, with the builder of git revision REV (default: the builder before its tokenization moved into tf.data) and with
 the working tree's, in the order before, after, after, before (then again), so a load that changes
 during the run falls on both. Every build gets a calibration line (benchmarks/calibrate.py) and
 the load average. The current builder's builds are also compared bit for bit (two fresh caches
@@ -29,9 +29,9 @@ import calibrate  # benchmarks/ is on sys.path when this file runs
 
 from course_utils import data, presets
 from course_utils.environment import cache_dir
+from course_utils.layout import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-BEFORE = "47ec3b1"  # the last commit before issue 21's changes to the builder
+BEFORE = "47ec3b1"  # the builder's last commit before its tokenization moved into tf.data
 
 
 def package_at(rev: str, into: Path) -> Path:
@@ -144,7 +144,7 @@ def markdown(rows: list[dict]) -> str:
     lines = [
         "## Cold smoke preset build (`python -m course_utils prepare` on an empty cache)",
         "",
-        f"`python benchmarks/preset_build.py`: the builder before issue 21 (`{summary['before']}`) against the "
+        f"`python benchmarks/preset_build.py`: the earlier builder (`{summary['before']}`) against the "
         "current one, in the order before, after, after, before, each from fresh folders; a calibration line "
         "(`benchmarks/calibrate.py`) before each build. Compare the ratio, not the seconds, across machines.",
         "",

@@ -19,8 +19,8 @@ import torch_threads
 
 from course_utils.config import BACKENDS, LEVEL_SETTINGS
 from course_utils.environment import KERAS_BACKEND
+from course_utils.layout import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 # The guide's ms per step, levels 2 to 6 (its GPU): "9 / 7 / 8 / 8 / 3".
 GUIDE_MS_PER_STEP = " / ".join(str(LEVEL_SETTINGS[level]["reference"]["ms_per_step"]) for level in range(2, 7))
 

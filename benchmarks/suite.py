@@ -7,7 +7,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from course_utils.runner import course_notebooks, run_grid
+from course_utils.layout import course_notebooks
+from course_utils.runner import plan, run_grid
 
 
 def main() -> None:
@@ -16,9 +17,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         for workers in (1, 2):
             start = time.perf_counter()
-            _, runs = run_grid(
-                notebooks, ["jax"], ["tiny"], "smoke", workers=workers, root=Path(scratch) / f"workers{workers}"
-            )
+            root = Path(scratch) / f"workers{workers}"
+            runs = run_grid(plan(notebooks, ["jax"], ["tiny"], "smoke", root), root, workers=workers)
             figures[f"workers_{workers}_seconds"] = time.perf_counter() - start
             figures[f"workers_{workers}_ok"] = sum(r.status == "ok" for r in runs)
     figures["speedup_parallel_over_serial"] = figures["workers_1_seconds"] / figures["workers_2_seconds"]

@@ -7,7 +7,7 @@ random choice is seeded: masks and batch order are drawn with numpy ahead of tim
 because keras-hub's MaskedLMMaskGenerator uses tensorflow-text's stateful random ops,
 which ignore seeds.
 
-Where the time goes (issue 21, 2-core CPU): imports and model construction, the compilation of
+Where the time goes (2-core CPU, benchmarks/preset_build.py): imports and model construction, the compilation of
 the training step (once per build, in the first epoch) and the training steps themselves, XLA
 arithmetic on one thread. Tokenization runs in tf.data, where keras-hub takes its TensorFlow path
 (called eagerly it takes a pure-Python one, 1.6 times slower, measured interleaved). Measured and

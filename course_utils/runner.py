@@ -26,7 +26,6 @@ from tqdm.auto import tqdm
 
 from .config import RUN_PARAMETERS, CourseConfigError, RunParams, level_runs_at, resolve_params
 from .environment import COURSE_PROGRESS_FILE, COURSE_RESULTS_DIR
-from .layout import course_notebooks as course_notebooks  # re-exported: tools/ and benchmarks/ import it here
 from .layout import notebook_level, results_file
 
 DEFAULT_TIMEOUT = 1800.0  # seconds per notebook

@@ -192,7 +192,7 @@ def _distribute(backend: str, enabled: bool) -> list[str]:
     return devices
 
 
-# --- jax's persistent compilation cache (issue 21) ------------------------------------------------
+# --- jax's persistent compilation cache ------------------------------------------------------------
 JAX_CACHE_FOLDER = "jax-compilation"  # under the course's cache directory
 
 

@@ -39,7 +39,7 @@ LAB_SETTINGS = {
 }
 # Environment a learner's `make lab` would not have: pytest's, and the test suite's own log level.
 DROPPED_ENV = ("COURSE_RESULTS_DIR", "TF_CPP_MIN_LOG_LEVEL", "PYTEST_XDIST_WORKER", "PYTEST_CURRENT_TEST")
-# Waits are bounded by silence, not by the clock (issue 21: on a busy machine a correct run outlived
+# Waits are bounded by silence, not by the clock (on a busy machine a correct run outlived
 # fixed bounds). A step fails when nothing on the page moves for STALL_S: no cell finished, no output
 # grew. Page loads, the kernel's start and API calls get WAIT_S each, ample at load 10.
 STALL_S = 900
@@ -310,7 +310,7 @@ def screenshot(page, path: Path, max_height: int = 20000) -> None:
 
 def tidy_up(steps: list[tuple[str, object]]) -> list[str]:
     """Run every clean-up step, whatever fails; return what failed. A test's own error must not be
-    replaced by one from its clean-up (issue 21: a screenshot in a `finally` hid why runs failed)."""
+    replaced by one from its clean-up (a screenshot in a `finally` once hid why runs failed)."""
     problems = []
     for what, step in steps:
         try:

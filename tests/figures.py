@@ -11,7 +11,7 @@ from pathlib import Path
 
 # Level 4's bar: two encoders on the frozen smoke backbone learn the task.
 LEVEL4_MIN_VAL_ACCURACY = 0.70
-# Issue 18: the two encoders clear the linear probe on the frozen [CLS] vectors by this much.
+# The two encoders clear the linear probe on the frozen [CLS] vectors by this much.
 # Measured on smoke defaults (probe / encoders, validation): jax 0.615 / 0.968, torch 0.620 / 0.953,
 # tensorflow 0.643 / 0.923, so a margin of 0.1 leaves room on every backend.
 LEVEL4_MIN_MARGIN_OVER_PROBE = 0.1

@@ -20,7 +20,7 @@ from browser_lab import CHROMIUM, run_all_cells, running_lab, screenshot, tidy_u
 from conftest import ROOT
 from figures import check_results_file
 
-from course_utils.runner import course_notebooks
+from course_utils.layout import course_notebooks, default_results_dir, notebook_level
 
 pytestmark = pytest.mark.browser
 
@@ -73,7 +73,7 @@ def clean_up(page, lab, notebook: Path) -> list[str]:
     )
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name[:2])
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: f"{notebook_level(p):02d}")
 def test_notebook_runs_clean_in_jupyterlab(notebook: Path, lab, browser, summary):
     page = browser.new_page(viewport=VIEWPORT)
     try:
@@ -92,4 +92,6 @@ def test_notebook_runs_clean_in_jupyterlab(notebook: Path, lab, browser, summary
     assert any("CJK" in font for font in run.hangul_fonts), f"Korean heading drawn with {run.hangul_fonts}"
     assert not run.wide_outputs, f"outputs wider than the output area at {VIEWPORT['width']} px: {run.wide_outputs}"
     # The jax run as committed: its figures, as nbmake checks them on tensorflow and torch.
-    assert not (wrong := check_results_file(int(notebook.name[:2]), lab.root / "notebooks" / "results")), wrong
+    assert not (wrong := check_results_file(notebook_level(notebook), default_results_dir(lab.root / "notebooks"))), (
+        wrong
+    )

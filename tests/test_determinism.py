@@ -3,7 +3,7 @@ building them leaves the asking run's random state alone.
 
 One fresh build serves both checks (a build is the suite's most expensive step).
 
-No wall-clock bound (issue 21: on a busy machine the cold build outlived a 600 s timeout with nothing
+No wall-clock bound (on a busy machine a cold build once outlived a 600 s timeout with nothing
 wrong): the build stops itself after `presets.STALL_SECONDS` without progress, and the asking
 process is stopped here only when it prints nothing for longer than that.
 """

@@ -207,7 +207,7 @@ def test_a_caller_that_waits_for_another_builder_is_told_so(tmp_path):
 
 
 def test_a_build_that_stops_printing_progress_is_stopped_with_what_it_did_last(monkeypatch):
-    """Issue 21: a stuck build fails after a long silence, not after a fixed wall-clock time."""
+    """A stuck build fails after a long silence, not after a fixed wall-clock time."""
     monkeypatch.setattr(presets, "STALL_SECONDS", 2)
     code = 'import time; print(\'PROGRESS {"stage": "backbone compiled"}\', flush=True); time.sleep(60)'
     started = time.monotonic()

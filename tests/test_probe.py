@@ -7,8 +7,6 @@ import sys
 import numpy as np
 import pytest
 from conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "benchmarks"))
 from probe import logistic_regression  # noqa: E402
 
 
@@ -23,8 +21,8 @@ def test_the_probe_separates_what_is_separable_and_nothing_else():
 
 @pytest.mark.slow
 def test_frozen_smoke_backbone_features_carry_sentiment():
-    """Issue 11: a linear probe on the frozen, MLM-only backbone reaches 0.70 (it was 0.57 before)."""
-    # No tight bound (issue 21): a cold backbone build inside stops itself when it stalls
+    """A linear probe on the frozen, MLM-only backbone reaches 0.70 (it was 0.57 before)."""
+    # No tight bound: a cold backbone build inside stops itself when it stalls
     # (presets.STALL_SECONDS); this one only catches a hang, at several times a busy machine's time.
     result = subprocess.run(
         [sys.executable, "benchmarks/probe.py"], capture_output=True, text=True, timeout=3600, cwd=ROOT

@@ -33,7 +33,7 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT))
 from course_utils.config import LEVEL_SETTINGS  # noqa: E402
-from course_utils.runner import course_notebooks  # noqa: E402
+from course_utils.layout import course_notebooks  # noqa: E402
 from tools import build_site, site_stage  # noqa: E402
 
 NOTEBOOKS = course_notebooks()

@@ -178,7 +178,7 @@ def render(src: Path, html: Path) -> None:
 
 def build(out: Path = DEFAULT_OUT, workers: int = 2, force: bool = False, root: Path = ROOT) -> dict:
     """The whole build; returns the execution record the pages show."""
-    from course_utils.runner import course_notebooks
+    from course_utils.layout import course_notebooks
 
     start = time.monotonic()
     notebooks = course_notebooks(root / "notebooks")
