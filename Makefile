@@ -59,7 +59,7 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## The edit-test loop (about a minute on 2 cores): lint, then every test not marked slow, browser or
+## The edit-test loop (20 to 60 s on 2 cores, by load): lint, then every test not marked slow, browser or
 ## learner_paths. No kernel starts, no notebook runs, no preset builds.
 test-fast: setup lint
 	$(PYTEST) -n $(WORKERS) -m 'not slow and not browser and not learner_paths' tests
