@@ -138,7 +138,8 @@ class NotebookRun:
     name: str
     seconds: float
     code_cells: int
-    prompts: list[str]
+    prompts: list[str]  # the execution counts of the cells whose input shows
+    folded_inputs: int = 0  # code cells whose input JupyterLab shows collapsed (jupyter.source_hidden)
     stderr_blocks: list[dict] = field(default_factory=list)  # {"cell": index, "text": ...}
     images: int = 0
     broken_images: int = 0
@@ -200,7 +201,9 @@ _REPORT_JS = """
   const text = notebook.innerText;
   return {
     code_cells: code.length,
-    prompts: code.map(c => c.querySelector('.jp-InputArea-prompt').textContent.trim()),
+    prompts: code.filter(c => c.querySelector('.jp-InputArea-prompt'))
+      .map(c => c.querySelector('.jp-InputArea-prompt').textContent.trim()),
+    folded_inputs: code.filter(c => c.querySelector('.jp-InputPlaceholder')).length,
     stderr_blocks: stderr,
     images: images.length,
     broken_images: images.filter(i => !(i.complete && i.naturalWidth > 0)).length,

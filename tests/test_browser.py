@@ -87,6 +87,8 @@ def test_notebook_runs_clean_in_jupyterlab(notebook: Path, lab, browser, summary
     blocks = "\n".join(f"--- cell {b['cell']}:\n{b['text']}" for b in run.stderr_blocks)
     assert not run.stderr_blocks, f"{notebook.name} shows {len(run.stderr_blocks)} stderr block(s):\n{blocks}"
     assert all(p.strip("[]:").isdigit() for p in run.prompts), f"cells left unrun: {run.prompts}"
+    # The Colab cell opens folded (its metadata), so the lesson opens on its title; the rest show.
+    assert run.folded_inputs == 1 and len(run.prompts) == run.code_cells - 1, (run.folded_inputs, run.code_cells)
     assert run.images >= 1 and run.broken_images == 0, f"{run.images} figures, {run.broken_images} not drawn"
     assert run.hangul_characters > 100, f"only {run.hangul_characters} Hangul characters on the page"
     assert any("CJK" in font for font in run.hangul_fonts), f"Korean heading drawn with {run.hangul_fonts}"
