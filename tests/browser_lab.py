@@ -277,10 +277,17 @@ def wait_while_moving(page, done_js: str, what: str, stall_s: float = STALL_S, p
 
 def hangul_fonts(page) -> list[str]:
     """Platform fonts Chromium drew the first Korean markdown heading with (empty: no such heading)."""
-    handle = page.evaluate_handle(
-        f"() => [...document.querySelectorAll('{PANEL} .jp-RenderedMarkdown :is(h1, h2)')]"
-        ".find(h => /[\\uac00-\\ud7a3]/.test(h.textContent)) || null"
+    return platform_fonts(
+        page,
+        page.evaluate_handle(
+            f"() => [...document.querySelectorAll('{PANEL} .jp-RenderedMarkdown :is(h1, h2)')]"
+            ".find(h => /[\\uac00-\\ud7a3]/.test(h.textContent)) || null"
+        ),
     )
+
+
+def platform_fonts(page, handle) -> list[str]:
+    """Platform fonts Chromium drew an element's text with (DevTools' per-node query); empty for null."""
     if handle.json_value() is None:
         return []
     page.evaluate("(h) => h.setAttribute('data-hangul-probe', '1')", handle)

@@ -29,6 +29,7 @@ from urllib.parse import quote, urlparse
 
 import nbformat
 import pytest
+from browser_lab import platform_fonts
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT))
@@ -264,20 +265,7 @@ def page(browser, server):
 
 def hangul_fonts(page) -> list[str]:
     """Platform fonts Chromium drew the page's first Korean h1 with (the JupyterLab test's probe)."""
-    handle = page.evaluate_handle(HANGUL_FONTS_JS)
-    if handle.json_value() is None:
-        return []
-    page.evaluate("(h) => h.setAttribute('data-hangul-probe', '1')", handle)
-    cdp = page.context.new_cdp_session(page)
-    try:
-        cdp.send("DOM.enable")
-        cdp.send("CSS.enable")
-        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
-        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "[data-hangul-probe]"})["nodeId"]
-        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
-        return sorted({f["familyName"] for f in fonts if f.get("glyphCount", 0) > 0})
-    finally:
-        cdp.detach()
+    return platform_fonts(page, page.evaluate_handle(HANGUL_FONTS_JS))
 
 
 def screenshot_after(page, name: str, check) -> None:
