@@ -171,6 +171,19 @@ def _integer(name: str, value, minimum: int, maximum: int | None = None) -> int:
     return value
 
 
+def format_figure(value) -> str:
+    """A reported figure as the comparison tables show it (a list as "a / b / c", "-" when missing)."""
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return " / ".join(format_figure(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:.4f}" if abs(value) < 1 else f"{value:.1f}" if abs(value) < 100 else f"{value:.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
 def guide_test_accuracy(reference: dict) -> float | None:
     """The guide's final accuracy on the test split: level 1's evaluation, else its last val_accuracy
     (the guide validated on the test split)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import keras
 
-from .config import VALIDATION_SPLIT, guide_test_accuracy
+from .config import VALIDATION_SPLIT, format_figure, guide_test_accuracy
 from .layout import figure_file, results_file
 from .runtime import CourseConfig, run_parameters
 from .timing import EpochTimer
@@ -77,23 +77,11 @@ def _compared(record: dict) -> list[tuple[str, object, object]]:
     return [(name, guide, run) for name, guide, run in rows if guide is not None]
 
 
-def _format(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, list):
-        return " / ".join(_format(v) for v in value)
-    if isinstance(value, float):
-        return f"{value:.4f}" if abs(value) < 1 else f"{value:.1f}" if abs(value) < 100 else f"{value:.0f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
-
-
 def comparison_table(record: dict) -> str:
     """The guide's reported figures beside this run's, with what each figure means and the run's sources."""
     source = "SYNTHETIC data (smoke)" if record["synthetic_data"] else "IMDB"
     rows = [f"{'figure':<20}{'guide (GPU, IMDB)':<28}this run ({source}, {record['params']['backend']})"]
-    rows += [f"{name:<20}{_format(guide):<28}{_format(run)}" for name, guide, run in _compared(record)]
+    rows += [f"{name:<20}{format_figure(guide):<28}{format_figure(run)}" for name, guide, run in _compared(record)]
     provenance = record.get("provenance", {})
     presets = "; ".join(f"{kind}: {text}" for kind, text in provenance.get("presets", {}).items()) or "none"
     rows += [

@@ -33,7 +33,7 @@ from browser_lab import platform_fonts
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT))
-from course_utils.config import LEVEL_SETTINGS  # noqa: E402
+from course_utils.config import LEVEL_SETTINGS, format_figure  # noqa: E402
 from course_utils.layout import course_notebooks  # noqa: E402
 from tools import build_site, site_stage  # noqa: E402
 
@@ -81,7 +81,7 @@ def test_lesson_page_drops_injected_and_colab_cells_and_notes_its_provenance(tmp
     note = page.cells[1].source
     for fact in ("smoke", "합성 데이터", RECORD["commit"][:12], RECORD["date"], "`jax`", "keras 3.15.1"):
         assert fact in note, f"{fact!r} missing from the provenance note"
-    guide = site_stage._format(site_stage.figure_rows(int(notebook.name[:2]), {})[0][1])
+    guide = format_figure(site_stage.figure_rows(int(notebook.name[:2]), {})[0][1])
     assert guide in note, "the guide's own figure is not beside the run's"
     assert "0.5123" in note or "test_accuracy" not in LEVEL_SETTINGS[int(notebook.name[:2])]["reference"]
     # The rest of the title cell follows the note; no text is lost.

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 
-from course_utils.config import LEVEL_SETTINGS, guide_test_accuracy
+from course_utils.config import LEVEL_SETTINGS, format_figure, guide_test_accuracy
 
 # A markdown link to a file beyond notebooks/ (`[BENCHMARKS.md](../BENCHMARKS.md)`): the site holds
 # only the notebooks' folder, so the link goes to the repository, or becomes its text while the
@@ -60,18 +60,6 @@ def is_colab_cell(cell) -> bool:
     return cell.cell_type == "code" and "google.colab" in cell.source and "COURSE_REPO_URL" in cell.source
 
 
-def _format(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, list):
-        return " / ".join(_format(v) for v in value)
-    if isinstance(value, float):
-        return f"{value:.4f}" if abs(value) < 1 else f"{value:.1f}" if abs(value) < 100 else f"{value:.0f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
-
-
 def figure_rows(level: int, results: dict) -> list[tuple[str, object, object]]:
     """(name, the guide's value, this run's value) for every figure the guide reports at this level."""
     reference = LEVEL_SETTINGS[level]["reference"]
@@ -93,7 +81,7 @@ def provenance_note(level: int, record: dict, results: dict) -> str:
     versions = ", ".join(f"{name} {version}" for name, version in record["versions"].items())
     commit = f"`{record['commit'][:12]}`" + (" (커밋되지 않은 수정 포함)" if record.get("dirty") else "")
     rows = "\n".join(
-        f"| {FIGURE_NAMES.get(name, name)} | {_format(guide)} | {_format(run)} |"
+        f"| {FIGURE_NAMES.get(name, name)} | {format_figure(guide)} | {format_figure(run)} |"
         for name, guide, run in figure_rows(level, results)
     )
     return f"""\
