@@ -31,9 +31,10 @@ def prepare(sizes: list[str], seed: int) -> None:
     cache_dir = ensure_writable(default_cache_dir())
     print(f"cache:              {cache_dir}")
     print(f"synthetic corpus:   {synthetic_imdb(cache_dir, seed)}")
+    classifier = smoke_classifier(cache_dir)  # first: a missing backbone is built with it, in one process
     for size in sizes:
         print(f"backbone ({size:>6}):  {smoke_backbone(cache_dir, size)}")
-    print(f"sst2 classifier:    {smoke_classifier(cache_dir)}")
+    print(f"sst2 classifier:    {classifier}")
     print("Offline data and presets are ready: the smoke profile needs no network.")
 
 

@@ -137,6 +137,7 @@ def build_backbone(out: Path, recipe: dict, corpus: Path) -> None:
     import numpy as np
     import tensorflow as tf
 
+    keras.utils.clear_session()  # layer names as in a fresh process, whatever was built before
     keras.utils.set_random_seed(train["seed"])
     texts = _read_texts(corpus, train["splits"])
     vocabulary = keras_hub.tokenizers.compute_word_piece_vocabulary(
@@ -147,7 +148,9 @@ def build_backbone(out: Path, recipe: dict, corpus: Path) -> None:
         reserved_tokens=vocab["reserved_tokens"],
     )
     tokenizer = keras_hub.models.BertTokenizer(vocabulary=vocabulary, lowercase=vocab["lowercase"])
-    backbone = keras_hub.models.BertBackbone(vocabulary_size=tokenizer.vocabulary_size(), **recipe["architecture"])
+    backbone = keras_hub.models.BertBackbone(
+        vocabulary_size=tokenizer.vocabulary_size(), **recipe["architecture"], dropout=train["dropout"]
+    )
     preprocessor = keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=train["sequence_length"])
     features = _preprocess(preprocessor, texts)
     progress("backbone tokenized", texts=len(texts))
@@ -184,7 +187,10 @@ def build_backbone(out: Path, recipe: dict, corpus: Path) -> None:
             yield x, masks["mask_ids"], masks["mask_weights"]
 
     fit_epochs(model, epochs(), train["batch_size"], "backbone")
-    backbone.save_to_preset(str(out))
+    # Saved at keras-hub's default dropout, for the lessons that fine-tune it.
+    saved = keras_hub.models.BertBackbone(vocabulary_size=tokenizer.vocabulary_size(), **recipe["architecture"])
+    saved.set_weights(backbone.get_weights())
+    saved.save_to_preset(str(out))
     tokenizer.save_to_preset(str(out))
     progress("backbone saved")
 
@@ -198,6 +204,7 @@ def build_classifier(out: Path, recipe: dict, backbone_dir: Path) -> None:
 
     from . import synthetic
 
+    keras.utils.clear_session()  # layer names as in a fresh process, whatever was built before
     keras.utils.set_random_seed(train["seed"])
     texts, labels = synthetic.short_sentences(snippets["seed"], snippets["count"], snippets["generator"]["settings"])
     preprocessor = keras_hub.models.BertTextClassifierPreprocessor.from_preset(
@@ -206,7 +213,10 @@ def build_classifier(out: Path, recipe: dict, backbone_dir: Path) -> None:
     features, labels = _preprocess(preprocessor, texts), np.asarray(labels)
     progress("classifier tokenized", texts=len(texts))
     classifier = keras_hub.models.BertTextClassifier(
-        backbone=keras_hub.models.BertBackbone.from_preset(str(backbone_dir)), preprocessor=None, num_classes=2
+        backbone=keras_hub.models.BertBackbone.from_preset(str(backbone_dir), dropout=train["dropout"]),
+        preprocessor=None,
+        num_classes=2,
+        dropout=train["dropout"],
     )
     classifier.compile(
         optimizer=keras.optimizers.Adam(train["learning_rate"]),
@@ -222,10 +232,10 @@ def build_classifier(out: Path, recipe: dict, backbone_dir: Path) -> None:
             yield _rows(features, order), labels[order]
 
     fit_epochs(classifier, epochs(), train["batch_size"], "classifier")
-    # Save a fresh copy carrying the trained weights: no optimizer state, and the
-    # preprocessor at BERT's full length, like keras-hub's own sst2 preset.
+    # Save a fresh copy carrying the trained weights: no optimizer state, keras-hub's default dropout,
+    # and the preprocessor at BERT's full length, like keras-hub's own sst2 preset.
     clean = keras_hub.models.BertTextClassifier(
-        backbone=keras_hub.models.BertBackbone.from_config(classifier.backbone.get_config()),
+        backbone=keras_hub.models.BertBackbone.from_preset(str(backbone_dir), load_weights=False),
         preprocessor=keras_hub.models.BertTextClassifierPreprocessor.from_preset(str(backbone_dir)),
         num_classes=2,
     )
@@ -266,17 +276,21 @@ def pin_numerics() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course_utils.preset_build", description=__doc__)
-    parser.add_argument("kind", choices=sorted(BUILDERS))
-    parser.add_argument("--recipe", required=True, help="the preset's recipe, as JSON")
-    parser.add_argument("--source", required=True, type=Path, help="corpus (backbone) or backbone preset (classifier)")
-    parser.add_argument("--out", required=True, type=Path, help="an empty folder to save the preset into")
+    parser.add_argument(
+        "--jobs",
+        required=True,
+        help='the presets to build, in order, as JSON: [{"recipe": ..., "source": ..., "out": ...}]; the source '
+        "is the corpus (backbone) or the backbone preset (classifier), the out an empty folder",
+    )
     parser.add_argument("--parent", type=int, help="die when this process dies")
     args = parser.parse_args(argv)
     if args.parent:
         die_with_parent(args.parent)
     pin_numerics()
-    progress("started", kind=args.kind)
-    BUILDERS[args.kind](args.out, json.loads(args.recipe), args.source)
+    for job in json.loads(args.jobs):
+        recipe = job["recipe"]
+        progress("started", kind=recipe["kind"])
+        BUILDERS[recipe["kind"]](Path(job["out"]), recipe, Path(job["source"]))
     return 0
 
 
