@@ -98,6 +98,8 @@ def watch(child: subprocess.Popen, silence: float = SILENCE_SECONDS) -> subproce
 
 def stop_tree(child: subprocess.Popen) -> None:
     """Kill `child` and every process it started; never raises (it runs while another error is raised)."""
+    if child.returncode is not None:
+        return  # already waited for: its pid may belong to another process by now
     try:
         tree = psutil.Process(child.pid).children(recursive=True)
     except psutil.Error:
