@@ -15,6 +15,7 @@ idle, so it never fails a correct run on a machine ten times slower at load 10.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import queue
 import subprocess
@@ -59,6 +60,9 @@ def watch(child: subprocess.Popen, silence: float = SILENCE_SECONDS) -> subproce
     However the wait ends, a child still running is killed with everything it started, and an error
     while cleaning up never replaces the one that ended the wait.
     """
+    streams = {name: stream for name, stream in (("stdout", child.stdout), ("stderr", child.stderr)) if stream}
+    if any(isinstance(stream, io.TextIOBase) for stream in streams.values()):
+        raise TypeError("watch() reads bytes as they come: start the child without text=True")
     heard: queue.Queue = queue.Queue()
     chunks: list[tuple[str, bytes]] = []  # both streams, in the order they arrived
 
@@ -70,7 +74,6 @@ def watch(child: subprocess.Popen, silence: float = SILENCE_SECONDS) -> subproce
         finally:
             heard.put(None)
 
-    streams = {name: stream for name, stream in (("stdout", child.stdout), ("stderr", child.stderr)) if stream}
     readers = [threading.Thread(target=read, args=item, daemon=True) for item in streams.items()]
     for reader in readers:
         reader.start()
