@@ -156,7 +156,7 @@ def test_timeout_keeps_the_partial_output_and_leaves_no_kernel(tmp_path):
         saved = run.directory / notebook.name  # papermill writes it at the start and after every cell
         cells = nbformat.read(saved, as_version=4).cells if saved.is_file() else []
         texts = ["".join(o.get("text", "")) for c in cells for o in c.get("outputs", [])]
-        if run.status != "timeout" or "In [4]" in run.error or any("kernel " in text for text in texts):
+        if run.status != "timeout" or "In [4]" in run.error:  # else it timed out before the hang
             break
     assert run.status == "timeout"
     assert run.error == f"no result after {timeout} s, in In [4] `time.sleep(600)`"
