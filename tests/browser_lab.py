@@ -8,6 +8,7 @@ writes outputs into the committed ones.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -299,9 +300,12 @@ def platform_fonts(page, handle) -> list[str]:
         node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "[data-hangul-probe]"})["nodeId"]
         # The heading's text is a child text node: ask for the fonts of the element's subtree's text.
         fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
-        return sorted({f["familyName"] for f in fonts if f.get("glyphCount", 0) > 0})
-    finally:
-        cdp.detach()
+    except BaseException:
+        with contextlib.suppress(Exception):  # the query's own error goes first, not the detach's
+            cdp.detach()
+        raise
+    cdp.detach()
+    return sorted({f["familyName"] for f in fonts if f.get("glyphCount", 0) > 0})
 
 
 def screenshot(page, path: Path, max_height: int = 20000) -> None:
