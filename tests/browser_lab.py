@@ -8,6 +8,7 @@ writes outputs into the committed ones.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -41,7 +42,8 @@ LAB_SETTINGS = {
 DROPPED_ENV = ("COURSE_RESULTS_DIR", "TF_CPP_MIN_LOG_LEVEL", "PYTEST_XDIST_WORKER", "PYTEST_CURRENT_TEST")
 # Waits are bounded by silence, not by the clock (on a busy machine a correct run outlived
 # fixed bounds). A step fails when nothing on the page moves for STALL_S: no cell finished, no output
-# grew. Page loads, the kernel's start and API calls get WAIT_S each, ample at load 10.
+# grew. Page loads, the kernel's start and API calls get WAIT_S each, ample at load 10; the server's
+# start fails only after WAIT_S in which it neither answered nor wrote to its log.
 STALL_S = 900
 WAIT_S = 600
 
@@ -73,7 +75,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_lab(root: Path, notebooks: list[Path], env: dict[str, str], start_timeout: float = WAIT_S):
+def running_lab(root: Path, notebooks: list[Path], env: dict[str, str], start_silence: float = WAIT_S):
     """JupyterLab on a free loopback port, with a token, rooted at `root` holding copies of `notebooks`."""
     (root / "notebooks").mkdir(parents=True)
     for notebook in notebooks:
@@ -107,7 +109,7 @@ def running_lab(root: Path, notebooks: list[Path], env: dict[str, str], start_ti
         server = subprocess.Popen(command, cwd=root, env=environment, stdout=log_file, stderr=subprocess.STDOUT)
     lab = Lab(url=f"http://127.0.0.1:{port}", token=token, root=root, log=log)
     try:
-        _wait_until_up(lab, server, start_timeout)
+        _wait_until_up(lab, server, start_silence)
         yield lab
     finally:
         server.terminate()
@@ -118,17 +120,25 @@ def running_lab(root: Path, notebooks: list[Path], env: dict[str, str], start_ti
             server.wait()
 
 
-def _wait_until_up(lab: Lab, server: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _wait_until_up(lab: Lab, server: subprocess.Popen, silence: float) -> None:
+    """Until the server answers; it fails when it exits, or when for `silence` seconds it neither
+    answers nor adds to its log (a start that is slow on a busy machine still logs as it goes)."""
+    logged, moved = -1, time.monotonic()
+    while True:
         if server.poll() is not None:
             raise RuntimeError(f"JupyterLab exited with {server.returncode}:\n{lab.log.read_text()[-3000:]}")
         try:
             lab.api("GET", "/api/status")
             return
         except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"JupyterLab did not answer within {timeout:.0f} s:\n{lab.log.read_text()[-3000:]}")
+            pass
+        if (size := lab.log.stat().st_size) != logged:
+            logged, moved = size, time.monotonic()
+        elif time.monotonic() - moved > silence:
+            raise RuntimeError(
+                f"JupyterLab neither answered nor logged anything for {silence:.0f} s:\n{lab.log.read_text()[-3000:]}"
+            )
+        time.sleep(0.5)
 
 
 @dataclass
@@ -299,9 +309,12 @@ def platform_fonts(page, handle) -> list[str]:
         node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "[data-hangul-probe]"})["nodeId"]
         # The heading's text is a child text node: ask for the fonts of the element's subtree's text.
         fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
-        return sorted({f["familyName"] for f in fonts if f.get("glyphCount", 0) > 0})
-    finally:
-        cdp.detach()
+    except BaseException:
+        with contextlib.suppress(Exception):  # the query's own error goes first, not the detach's
+            cdp.detach()
+        raise
+    cdp.detach()
+    return sorted({f["familyName"] for f in fonts if f.get("glyphCount", 0) > 0})
 
 
 def screenshot(page, path: Path, max_height: int = 20000) -> None:

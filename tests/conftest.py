@@ -3,12 +3,12 @@ and benchmarks/ and tools/ importable (their scripts are tested as modules)."""
 
 import http.server
 import os
-import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import pytest
+from watched import run_python  # noqa: F401 (tests import it from here)
 
 from course_utils.layout import ROOT
 
@@ -27,14 +27,6 @@ def cache_dir() -> Path:
     from course_utils import environment
 
     return environment.cache_dir()
-
-
-def run_python(code: str, backend: str = "jax", timeout: int = 600, **env) -> subprocess.CompletedProcess:
-    """Run `code` in a fresh interpreter (a backend is fixed per process)."""
-    environment = {**os.environ, "KERAS_BACKEND": backend, **env}
-    return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, env=environment, cwd=ROOT
-    )
 
 
 class ArchiveServer:

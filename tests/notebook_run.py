@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+from watched import SILENCE_SECONDS
+
 from course_utils.environment import COURSE_RESULTS_DIR
 from course_utils.layout import course_notebooks, notebook_level, results_file
 
@@ -26,6 +28,9 @@ def execute(notebook: Path, directory: Path, *, kernel: str = "python3", **param
             cwd=str(directory),
             progress_bar=False,
             kernel_name=kernel,
+            # papermill's 60 s for the kernel to start is a wall-clock bound a loaded machine can pass
+            # with nothing wrong; this one only catches a hang (cells have no time limit at all).
+            start_timeout=SILENCE_SECONDS,
         )
     finally:
         if previous is None:

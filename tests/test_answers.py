@@ -2,13 +2,12 @@
 by the nbmake pass (tests/nbmake_stderr.py); a broken answer fails the suite."""
 
 import ast
-import subprocess
 import sys
 
 import nbformat
 import pytest
 from answers import answer_blocks, with_answers
-from conftest import ROOT
+from watched import run_watched
 
 from course_utils.layout import course_notebooks
 
@@ -60,13 +59,9 @@ def test_every_answer_in_a_lesson_is_python(path):
 def test_a_broken_answer_fails_the_nbmake_pass_and_a_right_one_passes(tmp_path):
     right = _lesson(tmp_path / "right.ipynb", 1)
     broken = _lesson(tmp_path / "broken.ipynb", 2)
-    result = subprocess.run(
+    result = run_watched(  # pytest prints as each notebook ends
         [sys.executable, "-m", "pytest", "-p", "tests.nbmake_stderr", "-p", "no:cacheprovider", "--nbmake", "-q"]
-        + ["--rootdir", str(tmp_path), str(right), str(broken)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
+        + ["--rootdir", str(tmp_path), str(right), str(broken)]
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 failed, 1 passed" in result.stdout, result.stdout

@@ -16,7 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-from browser_lab import CHROMIUM, run_all_cells, running_lab, screenshot, tidy_up
+from browser_lab import CHROMIUM, WAIT_S, run_all_cells, running_lab, screenshot, tidy_up
 from conftest import ROOT
 from figures import check_results_file
 
@@ -44,7 +44,9 @@ def browser():
 
     with sync_playwright() as playwright:
         # --no-sandbox: chromium's sandbox refuses to start as root, which CI is.
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox"], timeout=WAIT_S * 1000
+        )
         yield browser
         browser.close()
 

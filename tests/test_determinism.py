@@ -5,25 +5,18 @@ One fresh build serves both checks (a build is the suite's most expensive step).
 
 No wall-clock bound (on a busy machine a cold build once outlived a 600 s timeout with nothing
 wrong): the build stops itself after `presets.STALL_SECONDS` without progress, and the asking
-process is stopped here only when it prints nothing for longer than that.
+process is stopped (tests/watched.py) only when it prints nothing for longer than that.
 """
 
 import json
-import os
-import queue
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
-from conftest import ROOT
+from watched import run_python
 
-from course_utils.presets import STALL_SECONDS, resolve_preset
-
-SILENCE_SECONDS = STALL_SECONDS + 300  # the build's own watchdog speaks first
+from course_utils.presets import resolve_preset
 
 ASK_FROM_TORCH = """
 import course_utils
@@ -32,42 +25,6 @@ import keras, numpy as np
 print("PATHS", cfg.backbone_preset, cfg.classifier_preset)
 print("DRAW", float(keras.random.uniform(())), float(np.random.rand()))
 """
-
-
-def run_watched(code: str, backend: str, silence: float = SILENCE_SECONDS, **env) -> subprocess.CompletedProcess:
-    """Run `code` in a fresh interpreter until it ends; stop it only after `silence` seconds with no output."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", code],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "KERAS_BACKEND": backend, **env},
-    )
-    heard: queue.Queue = queue.Queue()
-    out: dict[str, list[str]] = {"stdout": [], "stderr": []}
-
-    def read(name):
-        for line in getattr(child, name):
-            out[name].append(line)
-            heard.put(name)
-        heard.put(None)
-
-    readers = [threading.Thread(target=read, args=(name,), daemon=True) for name in out]
-    for reader in readers:
-        reader.start()
-    ended = 0
-    try:
-        while ended < len(readers):
-            try:
-                ended += heard.get(timeout=silence) is None
-            except queue.Empty:
-                pytest.fail(f"no output for {silence:.0f} s; it had printed:\n{''.join(out['stdout'])[-3000:]}")
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.wait()
-    return subprocess.CompletedProcess(child.args, child.returncode, "".join(out["stdout"]), "".join(out["stderr"]))
 
 
 def tensors(weights_file: Path) -> dict[str, np.ndarray]:
@@ -84,7 +41,7 @@ def tensors(weights_file: Path) -> dict[str, np.ndarray]:
 def test_a_fresh_cache_from_another_backend_builds_identical_presets_and_keeps_the_random_state(cache_dir, tmp_path):
     """The session's presets (asked for from jax) against a fresh build asked for from torch; the same
     draws after the presets whether the run built them (cold) or found them (warm)."""
-    cold = run_watched(ASK_FROM_TORCH, backend="torch", COURSE_CACHE_DIR=str(tmp_path))
+    cold = run_python(ASK_FROM_TORCH, backend="torch", COURSE_CACHE_DIR=str(tmp_path))
     assert cold.returncode == 0, cold.stderr[-3000:]
     # Asked second, so that `make test` can build the session's presets (`make prepare`) meanwhile.
     reference = [Path(resolve_preset(kind, "tiny", "smoke", cache_dir)) for kind in ("backbone", "classifier")]
@@ -100,7 +57,7 @@ def test_a_fresh_cache_from_another_backend_builds_identical_presets_and_keeps_t
             assert not differ, f"{len(differ)} of {len(a)} tensors differ in {weights}: {differ[:3]}"
     assert json.loads((fresh[0] / ".complete.json").read_text())["kind"] == "backbone"
 
-    warm = run_watched(ASK_FROM_TORCH, backend="torch", COURSE_CACHE_DIR=str(tmp_path))
+    warm = run_python(ASK_FROM_TORCH, backend="torch", COURSE_CACHE_DIR=str(tmp_path))
     assert warm.returncode == 0, warm.stderr[-3000:]
     draws = [line for result in (cold, warm) for line in result.stdout.splitlines() if line.startswith("DRAW")]
     assert len(draws) == 2 and draws[0] == draws[1], draws
@@ -108,10 +65,3 @@ def test_a_fresh_cache_from_another_backend_builds_identical_presets_and_keeps_t
     assert "Building the smoke backbone preset bert_tiny_smoke-" in cold.stdout, cold.stdout
     assert "once per cache" in cold.stdout and "Built the smoke backbone preset" in cold.stdout
     assert "Building" not in warm.stdout
-
-
-def test_the_watchdog_stops_a_silent_process_and_not_a_slow_talking_one():
-    slow = "import time\nfor i in range(4):\n    print(i, flush=True); time.sleep(1)"
-    assert run_watched(slow, "jax", silence=3).stdout.split() == ["0", "1", "2", "3"]
-    with pytest.raises(pytest.fail.Exception, match="no output for 2 s; it had printed:\nstarted"):
-        run_watched("import time; print('started', flush=True); time.sleep(60)", "jax", silence=2)

@@ -1,19 +1,17 @@
 """`python -m course_utils devices`: what each backend sees, and what to do when a GPU is missed."""
 
-import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
+from watched import run_watched
 
 from course_utils import devices
 
 
 @pytest.mark.slow
 def test_cli_lists_every_backend_with_its_devices():
-    result = subprocess.run(
-        [sys.executable, "-m", "course_utils", "devices"], capture_output=True, text=True, cwd=ROOT, timeout=300
-    )
+    # Silent until it ends; each probe gives up after devices.probe's own 300 s, before the watch would.
+    result = run_watched([sys.executable, "-m", "course_utils", "devices"])
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("NVIDIA GPU:")
@@ -40,6 +38,8 @@ def test_no_hint_without_a_gpu():
 
 def test_a_failing_or_hanging_probe_is_reported_not_raised(monkeypatch):
     monkeypatch.setitem(devices.PROBES, "jax", "raise SystemExit('jax is broken here')")
-    monkeypatch.setitem(devices.PROBES, "torch", "import time; time.sleep(60)")
-    found = devices.probe(("jax", "torch"), timeout=3)
-    assert found == {"jax": "jax is broken here", "torch": "no answer within 3 s"}
+    monkeypatch.setitem(devices.PROBES, "torch", "import time; time.sleep(600)")
+    # The hanging probe is waited for first, so the broken one (started with it) has at least twice
+    # the timeout to end: about a hundred times what it takes on an idle 2-core machine.
+    found = devices.probe(("torch", "jax"), timeout=5)
+    assert found == {"jax": "jax is broken here", "torch": "no answer within 5 s"}

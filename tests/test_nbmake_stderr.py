@@ -1,13 +1,12 @@
 """The nbmake pass of `make test` fails a notebook that writes to stderr or gets its level's figures wrong."""
 
 import os
-import subprocess
 import sys
 
 import nbformat
 import pytest
-from conftest import ROOT
 from nbmake_stderr import stderr_blocks
+from watched import run_watched
 
 
 def _notebook(path, *sources):
@@ -31,7 +30,7 @@ def test_stderr_blocks_lists_only_stderr_streams():
 def test_nbmake_with_the_plugin_fails_on_stderr_and_passes_clean_notebooks(tmp_path):
     clean = _notebook(tmp_path / "clean.ipynb", "print('hello')", "import warnings")
     noisy = _notebook(tmp_path / "noisy.ipynb", "print('hello')", "import sys; print('oops', file=sys.stderr)")
-    result = subprocess.run(
+    result = run_watched(  # pytest prints as each notebook ends
         [
             sys.executable,
             "-m",
@@ -46,11 +45,7 @@ def test_nbmake_with_the_plugin_fails_on_stderr_and_passes_clean_notebooks(tmp_p
             str(tmp_path),
             str(clean),
             str(noisy),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
+        ]
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 failed, 1 passed" in result.stdout
@@ -85,13 +80,9 @@ def test_nbmake_with_the_plugin_checks_the_figures_a_level_notebook_writes(tmp_p
     ]
     results = tmp_path / "results"
     results.mkdir()
-    outcome = subprocess.run(
+    outcome = run_watched(  # pytest prints as each notebook ends
         [sys.executable, "-m", "pytest", "-p", "tests.nbmake_stderr", "-p", "no:cacheprovider", "--nbmake", "-v"]
         + ["--rootdir", str(tmp_path), *map(str, notebooks)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
         env={**os.environ, "COURSE_RESULTS_DIR": str(results)},
     )
     assert "04_good.ipynb::04_good.ipynb PASSED" in outcome.stdout, outcome.stdout

@@ -19,7 +19,6 @@ import json
 import os
 import runpy
 import shutil
-import subprocess
 import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -29,8 +28,9 @@ from urllib.parse import quote, urlparse
 
 import nbformat
 import pytest
-from browser_lab import platform_fonts
+from browser_lab import WAIT_S, platform_fonts
 from conftest import ROOT
+from watched import run_watched
 
 sys.path.insert(0, str(ROOT))
 from course_utils.config import LEVEL_SETTINGS, format_figure  # noqa: E402
@@ -222,7 +222,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium()), args=["--no-sandbox"], timeout=180_000)
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium()), args=["--no-sandbox"], timeout=WAIT_S * 1000
+        )
         yield browser
         browser.close()
 
@@ -245,7 +247,7 @@ def summary():
 def page(browser, server):
     """A page whose requests beyond the site's server are blocked and recorded, as are console errors."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(120_000)
+    context.set_default_timeout(WAIT_S * 1000)  # a page of a busy machine's site, as in browser_lab
     page = context.new_page()
     page.outside, page.errors = [], []
 
@@ -338,7 +340,7 @@ def test_search_finds_two_syllable_korean_words(page, server, word):
     def check():
         page.goto(f"{server}/search.html?q={quote(word)}", wait_until="networkidle")
         results = page.locator(".pagefind-ui__result")
-        results.first.wait_for(state="visible", timeout=60_000)
+        results.first.wait_for(state="visible")
         assert results.count() > 0
         assert not page.errors, page.errors[0]
         assert not page.outside, f"requests beyond 127.0.0.1: {page.outside}"
@@ -354,13 +356,8 @@ def test_no_broken_link_or_image_offline(site_html, tmp_path):
     """LinkChecker walks the whole site from index.html as files; links off the site are checked for syntax only."""
     linkchecker = Path(sys.executable).with_name("linkchecker")
     env = {**os.environ, "HOME": str(tmp_path)}  # its config and cache in a scratch home
-    done = subprocess.run(
-        [str(linkchecker), "--no-status", "--no-warnings", str(site_html / "index.html")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
+    # Silent until it ends (--no-status): the watch's silence bound is a hang-only bound here.
+    done = run_watched([str(linkchecker), "--no-status", "--no-warnings", str(site_html / "index.html")], env=env)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "0 errors found" in done.stdout or "no errors" in done.stdout.lower(), done.stdout[-2000:]
 
@@ -420,7 +417,7 @@ def test_the_theme_search_box_leads_to_pagefind_results(page, server):
         field.fill("학습")
         field.press("Enter")
         page.wait_for_url("**/search.html?q=*")
-        page.locator(".pagefind-ui__result").first.wait_for(state="visible", timeout=60_000)
+        page.locator(".pagefind-ui__result").first.wait_for(state="visible")
         assert not page.errors, page.errors[0]
         assert not page.outside, f"requests beyond 127.0.0.1: {page.outside}"
 
