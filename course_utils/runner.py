@@ -32,6 +32,7 @@ DEFAULT_TIMEOUT = 1800.0  # seconds per notebook
 DEFAULT_WORKERS = 2  # notebooks run at once: the course's 2-core machines
 KERNEL_START_GAP = 3.0  # seconds between kernel launches, so that starts do not race
 STOP_GRACE = 10.0  # seconds papermill gets to shut its kernel down before the tree is killed
+KERNEL_START_SECONDS = 600  # a hang bound: papermill's default 60 s can pass while a busy machine starts a kernel
 POLL = 0.5  # seconds between checks of a running notebook
 GRID_PARAMETERS = ("backend", "profile", "model_size")  # set per run by the grid, not by extra parameters
 
@@ -201,6 +202,8 @@ def execute(run: Run, timeout: float, stagger: _Stagger, stop: threading.Event) 
         "--cwd",
         str(run.notebook.parent),
         "--no-progress-bar",
+        "--start-timeout",
+        str(KERNEL_START_SECONDS),
         "--log-level",
         "WARNING",
     ]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_python
+from watched import SILENCE_SECONDS
 
 from course_utils import presets, synthetic
 from course_utils.cache import CacheError, build_once, recipe_key
@@ -61,7 +62,6 @@ def test_full_preset_without_network_fails_fast_with_the_ways_out():
         "    resolve_preset('backbone', 'tiny', 'full', '/tmp')\n"
         "except Exception as e:\n"
         "    print('ERR', type(e).__name__, e)\n",
-        timeout=120,
         COURSE_PRESET_DIR="",
     )
     line = next(line for line in result.stdout.splitlines() if line.startswith("ERR"))
@@ -199,10 +199,10 @@ def test_a_caller_that_waits_for_another_builder_is_told_so(tmp_path):
     with open(tmp_path / ".entry.lock", "w") as held:  # another builder holds the lock
         fcntl.flock(held, fcntl.LOCK_EX)
         caller.start()
-        assert waited.wait(30)
+        assert waited.wait(SILENCE_SECONDS)
         fcntl.flock(held, fcntl.LOCK_UN)
-    caller.join(30)
-    assert (tmp_path / "entry" / "a").read_text() == "a"
+    caller.join(SILENCE_SECONDS)
+    assert not caller.is_alive() and (tmp_path / "entry" / "a").read_text() == "a"
 
 
 def test_a_build_that_stops_printing_progress_is_stopped_with_what_it_did_last(monkeypatch):

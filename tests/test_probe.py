@@ -1,13 +1,12 @@
 """The smoke backbone's frozen features carry sentiment, so level 4 can learn on top of them."""
 
 import re
-import subprocess
 import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT
 from probe import logistic_regression  # noqa: E402
+from watched import run_watched
 
 
 def test_the_probe_separates_what_is_separable_and_nothing_else():
@@ -22,11 +21,8 @@ def test_the_probe_separates_what_is_separable_and_nothing_else():
 @pytest.mark.slow
 def test_frozen_smoke_backbone_features_carry_sentiment():
     """A linear probe on the frozen, MLM-only backbone reaches 0.70 (it was 0.57 before)."""
-    # No tight bound: a cold backbone build inside stops itself when it stalls
-    # (presets.STALL_SECONDS); this one only catches a hang, at several times a busy machine's time.
-    result = subprocess.run(
-        [sys.executable, "benchmarks/probe.py"], capture_output=True, text=True, timeout=3600, cwd=ROOT
-    )
+    # Watched for silence only: a cold backbone build inside reports its progress and stops itself when it stalls.
+    result = run_watched([sys.executable, "benchmarks/probe.py"])
     assert result.returncode == 0, result.stderr[-3000:]
     figures = {
         name: float(value)

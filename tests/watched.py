@@ -44,14 +44,12 @@ def run_watched(
 
 
 def run_python(
-    code: str, backend: str = "jax", *, silence: float = SILENCE_SECONDS, timeout: float | None = None, **env
+    code: str, backend: str = "jax", *, silence: float = SILENCE_SECONDS, **env
 ) -> subprocess.CompletedProcess:
-    """Run `code` in a fresh interpreter (a backend is fixed per process), watched for silence.
-
-    `timeout` is an older name for `silence` (kept while a caller still passes it); `env` adds
+    """Run `code` in a fresh interpreter (a backend is fixed per process), watched for silence; `env` adds
     environment variables."""
     environment = {**os.environ, "KERAS_BACKEND": backend, **env}
-    return run_watched([sys.executable, "-c", code], silence=silence if timeout is None else timeout, env=environment)
+    return run_watched([sys.executable, "-c", code], silence=silence, env=environment)
 
 
 def watch(child: subprocess.Popen, silence: float = SILENCE_SECONDS) -> subprocess.CompletedProcess:
