@@ -1,14 +1,14 @@
-"""Cold smoke preset builds: an older builder against the current one, interleaved, with calibrations.
+"""Cold `python -m course_utils prepare`: an older course_utils against the current one, interleaved.
 
-    python benchmarks/preset_build.py [--before REV] [--rounds N]
+    python benchmarks/preset_build.py [--before REV] [--rounds N] [--beside "COMMAND"]
 
-Each round builds the backbone and then the classifier from the current recipes, in fresh
-folders, with the builder of git revision REV (default: the builder before its tokenization moved into tf.data) and with
-the working tree's, in the order before, after, after, before (then again), so a load that changes
-during the run falls on both. Every build gets a calibration line (benchmarks/calibrate.py) and
-the load average. The current builder's builds are also compared bit for bit (two fresh caches
-must be identical). Prints one JSON line per build and a summary line (`"summary": true`) with the
-median ratio before / after of each round's pairs; `--markdown` prints the BENCHMARKS.md section.
+Each round runs `prepare` on an empty COURSE_CACHE_DIR (the synthetic corpus, the smoke backbone
+and the classifier) with the course_utils package of git revision REV and with the working tree's,
+in the order before, after, after, before, so a load that changes during the run falls on both.
+`--beside` runs COMMAND over and over in the background meanwhile (a second job, e.g. the fast
+tests). Every run gets a calibration line (benchmarks/calibrate.py) and the load average; the two
+current runs' presets are compared bit for bit (two fresh caches must be identical). Prints one
+JSON line per run and a summary line (`"summary": true`) with the median ratio before / after.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -27,11 +28,9 @@ from pathlib import Path
 
 import calibrate  # benchmarks/ is on sys.path when this file runs
 
-from course_utils import data, presets
-from course_utils.environment import cache_dir
 from course_utils.layout import ROOT
 
-BEFORE = "47ec3b1"  # the builder's last commit before its tokenization moved into tf.data
+BEFORE = "8356798"  # the builder before the combined build and the shorter pretraining recipe
 
 
 def package_at(rev: str, into: Path) -> Path:
@@ -42,31 +41,19 @@ def package_at(rev: str, into: Path) -> Path:
     return into
 
 
-def build(package_root: Path, kind: str, recipe: dict, source: Path, out: Path) -> dict:
-    """One child build, timed from the outside; the PROGRESS lines, when the builder prints them."""
-    env = {
-        **os.environ,
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        "PYTHONPATH": str(package_root),
-    }
-    command = [sys.executable, "-m", "course_utils.preset_build", kind, "--recipe", json.dumps(recipe)]
-    command += ["--source", str(source), "--out", str(out)]
-    started = time.perf_counter()
-    result = subprocess.run(command, env=env, capture_output=True, text=True, cwd=package_root)
-    seconds = time.perf_counter() - started
-    if result.returncode:
-        raise SystemExit(f"{kind} build failed:\n{result.stderr[-3000:]}")
-    stages = [json.loads(line[9:]) for line in result.stdout.splitlines() if line.startswith("PROGRESS ")]
-    return {"seconds": round(seconds, 1), "stages": stages}
-
-
-def build_both(package_root: Path, corpus: Path, out: Path) -> dict:
-    out.mkdir(parents=True)
+def cold_prepare(package_root: Path, cache: Path) -> dict:
+    """`prepare` on an empty cache with the package under `package_root`, timed from the outside."""
+    env = {**os.environ, "PYTHONPATH": str(package_root), "COURSE_CACHE_DIR": str(cache), "KERAS_BACKEND": "jax"}
     figures = {"calibration": calibrate.calibration()}
-    figures["backbone"] = build(package_root, "backbone", presets.backbone_recipe("tiny"), corpus, out / "backbone")
-    recipe = presets.classifier_recipe(out / "backbone")
-    figures["classifier"] = build(package_root, "classifier", recipe, out / "backbone", out / "classifier")
-    figures["load_after"] = os.getloadavg()[0]
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "course_utils", "prepare"], env=env, capture_output=True, text=True, cwd=package_root
+    )
+    figures["seconds"] = round(time.perf_counter() - started, 1)
+    if result.returncode:
+        raise SystemExit(f"prepare failed:\n{result.stderr[-3000:]}")
+    figures["built"] = [line for line in result.stdout.splitlines() if line.startswith("Built ")]
+    figures["load_after"] = round(os.getloadavg()[0], 2)
     return figures
 
 
@@ -91,46 +78,59 @@ def identical(a: Path, b: Path) -> list[str]:
     return differ
 
 
+def presets_differ(a: Path, b: Path) -> list[str]:
+    names = sorted(p.name for p in (a / "presets").iterdir() if not p.name.startswith("."))
+    return [f"{name}/{d}" for name in names for d in identical(a / "presets" / name, b / "presets" / name)]
+
+
+def start_beside(command: str | None) -> subprocess.Popen | None:
+    """COMMAND in a loop, in a session of its own (so it can be stopped with all it started)."""
+    if not command:
+        return None
+    loop = f"while true; do {command} >/dev/null 2>&1; done"
+    return subprocess.Popen(["bash", "-c", loop], cwd=ROOT, start_new_session=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--before", default=BEFORE)
     parser.add_argument("--rounds", type=int, default=1, help="rounds of before, after, after, before")
+    parser.add_argument("--beside", help="a second job, run in a loop during the builds")
     args = parser.parse_args(argv)
-    corpus = data.synthetic_imdb(cache_dir(), presets.PRESET_CORPUS_SEED)
     rows = []
-    with tempfile.TemporaryDirectory(prefix="preset-bench-") as scratch:
-        scratch = Path(scratch)
-        roots = {"before": package_at(args.before, scratch / "before-src"), "after": ROOT}
-        for round_ in range(args.rounds):
-            for slot, which in enumerate(("before", "after", "after", "before")):
-                figures = build_both(roots[which], corpus, scratch / f"r{round_}-{slot}-{which}")
-                row = {"round": round_, "slot": slot, "builder": which, **figures}
-                row["total_seconds"] = round(figures["backbone"]["seconds"] + figures["classifier"]["seconds"], 1)
-                rows.append(row)
-                print(json.dumps(row), flush=True)
-        afters = [scratch / f"r0-{slot}-after" for slot in (1, 2)]
-        differ = identical(afters[0] / "backbone", afters[1] / "backbone")
-        differ += identical(afters[0] / "classifier", afters[1] / "classifier")
-    ratios = {
-        part: [
-            statistics.mean(r[part]["seconds"] for r in rows if r["round"] == n and r["builder"] == "before")
-            / statistics.mean(r[part]["seconds"] for r in rows if r["round"] == n and r["builder"] == "after")
-            for n in range(args.rounds)
-        ]
-        for part in ("backbone", "classifier")
-    }
+    second = start_beside(args.beside)
+    try:
+        with tempfile.TemporaryDirectory(prefix="preset-bench-") as scratch:
+            scratch = Path(scratch)
+            roots = {"before": package_at(args.before, scratch / "before-src"), "after": ROOT}
+            if second:
+                time.sleep(20)  # let the second job get going
+            for round_ in range(args.rounds):
+                for slot, which in enumerate(("before", "after", "after", "before")):
+                    figures = cold_prepare(roots[which], scratch / f"r{round_}-{slot}-{which}")
+                    row = {"round": round_, "slot": slot, "builder": which, "beside": args.beside, **figures}
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
+            differ = presets_differ(scratch / "r0-1-after", scratch / "r0-2-after")
+    finally:
+        if second:
+            os.killpg(second.pid, signal.SIGKILL)
+            second.wait()
+    ratios = [
+        statistics.mean(r["seconds"] for r in rows if r["round"] == n and r["builder"] == "before")
+        / statistics.mean(r["seconds"] for r in rows if r["round"] == n and r["builder"] == "after")
+        for n in range(args.rounds)
+    ]
     summary = {
         "summary": True,
         "before": args.before,
         "rounds": args.rounds,
+        "beside": args.beside,
         "median_seconds": {
-            which: {
-                part: statistics.median(r[part]["seconds"] for r in rows if r["builder"] == which)
-                for part in ("backbone", "classifier")
-            }
+            which: statistics.median(r["seconds"] for r in rows if r["builder"] == which)
             for which in ("before", "after")
         },
-        "ratio_before_over_after": {part: round(statistics.median(v), 2) for part, v in ratios.items()},
+        "ratio_before_over_after": round(statistics.median(ratios), 2),
         "after_builds_identical": not differ,
         "differ": differ[:5],
     }
@@ -138,30 +138,32 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def markdown(rows: list[dict]) -> str:
-    """The BENCHMARKS.md section from this script's JSON lines."""
+    """The BENCHMARKS.md section from this script's JSON lines (one or more runs of it)."""
     builds = [r for r in rows if not r.get("summary")]
-    (summary,) = [r for r in rows if r.get("summary")]
+    summaries = [r for r in rows if r.get("summary")]
     lines = [
-        "## Cold smoke preset build (`python -m course_utils prepare` on an empty cache)",
+        "## Cold `python -m course_utils prepare` (empty cache: corpus, smoke backbone and classifier)",
         "",
-        f"`python benchmarks/preset_build.py`: the earlier builder (`{summary['before']}`) against the "
-        "current one, in the order before, after, after, before, each from fresh folders; a calibration line "
-        "(`benchmarks/calibrate.py`) before each build. Compare the ratio, not the seconds, across machines.",
+        f"`python benchmarks/preset_build.py`: the course_utils of `{summaries[0]['before']}` (before) against the "
+        "current one (after), in the order before, after, after, before, each on an empty cache; a calibration "
+        "line (`benchmarks/calibrate.py`) before each run. Compare the ratio, not the seconds, across machines.",
         "",
-        "| builder | backbone s | classifier s | calibration | load after |",
+        "| second job | course_utils | seconds | calibration | load after |",
         "|---|---|---|---|---|",
     ]
     lines += [
-        f"| {r['builder']} | {r['backbone']['seconds']:.0f} | {r['classifier']['seconds']:.0f} | "
+        f"| {r['beside'] or 'none'} | {r['builder']} | {r['seconds']:.0f} | "
         f"{calibrate.line(r['calibration']).removeprefix('calibration: ')} | {r['load_after']:.1f} |"
         for r in builds
     ]
-    ratio = summary["ratio_before_over_after"]
-    lines += [
-        "",
-        f"Before / after (median of rounds): backbone {ratio['backbone']:.2f}x, classifier {ratio['classifier']:.2f}x. "
-        f"The two current builds are {'identical bit for bit' if summary['after_builds_identical'] else 'DIFFERENT'}.",
-    ]
+    lines.append("")
+    for summary in summaries:
+        median, same = summary["median_seconds"], summary["after_builds_identical"]
+        lines.append(
+            f"- Second job: {summary['beside'] or 'none'}. Median before {median['before']:.0f} s, "
+            f"after {median['after']:.0f} s: before / after {summary['ratio_before_over_after']:.2f}x. "
+            f"The two current caches are {'identical bit for bit' if same else 'DIFFERENT'}."
+        )
     return "\n".join(lines) + "\n"
 
 

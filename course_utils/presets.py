@@ -72,12 +72,12 @@ CLASSIFIER_SETTINGS = {
     },
 }
 # For the first progress line, before the build has timed this machine: seconds on an idle 2-core CPU
-# (benchmarks/preset_build.py, interleaved with the older builder, load 0.1 to 1.6, calibration
-# 3M-step loop 0.08 s: backbone 33.5 and 36.8 s, classifier 20.1 and 23.1 s). A slow machine of that
-# kind (loop 0.53 s) took ten times as long idle (355 s for the older backbone), a busy one longer;
-# so the line gives the range, and after its second epoch (the first compiles) the build says how
-# long it will take here.
-BUILD_SECONDS = {"backbone": 35, "classifier": 22}
+# (benchmarks/preset_build.py, cold `prepare` with both presets in one process: 33.8 and 33.6 s at
+# load 1.7, calibration 3M-step loop 0.09 to 0.14 s; each alone at load 1.5: 28 s and 17 s). A slow
+# machine of that kind (loop 0.53 s) took ten times as long idle (600 s for the older builder's 63 s),
+# a busy one longer; so the line gives the range, and after its second epoch (the first compiles)
+# the build says how long its training will take here.
+BUILD_SECONDS = {("backbone",): 30, ("classifier",): 15, ("backbone", "classifier"): 35}
 SLOW_MACHINE_FACTOR = 10
 # A build that prints no progress for this long is stuck: the parent kills it and says so. Its
 # longest silent stretch is a compilation or one epoch (seconds on an idle machine, a few minutes
@@ -232,7 +232,7 @@ def build_in_child(jobs: list[tuple[dict, Path, Path]], names: list[str]) -> Non
     """
     kinds = [recipe["kind"] for recipe, _, _ in jobs]
     name = f"smoke {' and '.join(kinds)} preset{'s' if len(jobs) > 1 else ''} {', '.join(names)}"
-    seconds = sum(BUILD_SECONDS[kind] for kind in kinds)
+    seconds = BUILD_SECONDS[tuple(kinds)]
     print(
         f"Building the {name}: "
         f"once per cache ({Path(jobs[0][2]).parent}), about {seconds} s on an idle 2-core CPU, "
