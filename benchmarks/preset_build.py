@@ -152,15 +152,16 @@ def markdown(rows: list[dict]) -> str:
         "|---|---|---|---|---|",
     ]
     lines += [
-        f"| {r['beside'] or 'none'} | {r['builder']} | {r['seconds']:.0f} | "
+        f"| {'`' + r['beside'] + '`' if r['beside'] else 'none'} | {r['builder']} | {r['seconds']:.0f} | "
         f"{calibrate.line(r['calibration']).removeprefix('calibration: ')} | {r['load_after']:.1f} |"
         for r in builds
     ]
     lines.append("")
     for summary in summaries:
         median, same = summary["median_seconds"], summary["after_builds_identical"]
+        beside = f"`{summary['beside']}`" if summary["beside"] else "none"
         lines.append(
-            f"- Second job: {summary['beside'] or 'none'}. Median before {median['before']:.0f} s, "
+            f"- Second job: {beside}. Median before {median['before']:.0f} s, "
             f"after {median['after']:.0f} s: before / after {summary['ratio_before_over_after']:.2f}x. "
             f"The two current caches are {'identical bit for bit' if same else 'DIFFERENT'}."
         )
