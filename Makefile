@@ -14,20 +14,29 @@ COMMA := ,
 # shared by every target and every clone on the machine: entries are keyed by their whole recipe
 # (settings, builder source, library versions), so a clone never reuses one it would build otherwise.
 
-.PHONY: setup prepare run lab sync-text lint format bench clean \
+.PHONY: setup setup-dev prepare run lab sync-text lint format bench clean \
 	test test-fast test-unit test-notebooks-as-committed test-determinism test-browser test-learner-paths \
 	.test-stream-notebooks .test-stream-learners .browser-packages
 
 ## GPU=1 (NVIDIA, Linux) adds the `gpu` extra: jax[cuda12] and tensorflow[and-cuda].
 GPU ?=
+EXTRAS = $(if $(GPU),$(COMMA)gpu)
 INSTALLED = $(VENV)/.installed$(if $(GPU),-gpu)
 
+## What `make run` and `make lab` need: the course and JupyterLab (the `lab` extra).
 setup: $(INSTALLED)
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -e '.[dev$(if $(GPU),$(COMMA)gpu)]'
+	$(PY) -m pip install -q -e '.[lab$(EXTRAS)]'
 	$(PY) -m course_utils devices
+	touch $@
+
+## Adds the tools of the tests, the linter, the website and the benchmarks (the `dev` extra).
+setup-dev: $(INSTALLED)-dev
+
+$(INSTALLED)-dev: $(INSTALLED)
+	$(PY) -m pip install -q -e '.[dev$(EXTRAS)]'
 	touch $@
 
 ## Build the offline corpus and presets and print where they are.
@@ -40,56 +49,57 @@ run: setup $(if $(findstring full,$(ARGS) $(COURSE_PROFILE)),,prepare)
 	$(PY) -m course_utils run $(ARGS)
 
 ## JupyterLab at the repository root (course_utils is importable from the notebooks). `prepare`
-## builds the smoke corpus and presets first (minutes on a fresh cache, then instant), so no
+## builds the smoke corpus and presets first (about 35 s on a fresh cache of an idle 2-core machine,
+## several minutes on a slow or busy one, then instant), so no
 ## notebook cell sits waiting for them.
 lab: prepare
 	$(VENV)/bin/jupyter lab --notebook-dir=.
 
 ## After editing a notebook or its text form (notebooks/text/NN_name.md, MyST markdown, paired in
 ## jupytext.toml for reviewable diffs): bring the other up to date; the more recently edited wins.
-sync-text: setup
+sync-text: setup-dev
 	$(VENV)/bin/jupytext --sync notebooks/*.ipynb
 
 ## ruff's linter and formatter check, configured in pyproject.toml; `make format` applies their fixes.
-lint: setup
+lint: setup-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-format: setup
+format: setup-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
 ## The edit-test loop (20 to 60 s on 2 cores, by load): lint, then every test not marked slow, browser or
 ## learner_paths. No kernel starts, no notebook runs, no preset builds.
-test-fast: setup lint
+test-fast: setup-dev lint
 	$(PYTEST) -n $(WORKERS) -m 'not slow and not browser and not learner_paths' tests
 
 ## The whole suite, as CI runs it (README, Tests): lint, then two streams side by side, one a core;
 ## their lines interleave. Run the test-* targets below one by one for a readable log.
-test: setup lint
+test: setup-dev lint
 	$(MAKE) -j2 --output-sync=line .test-stream-notebooks .test-stream-learners
 
 # Each stream runs its targets one after another (`prepare` again in each: under a second once built).
 # The determinism test builds the smoke presets in a fresh cache, single-threaded, beside `prepare`'s.
-.test-stream-notebooks: setup
+.test-stream-notebooks: setup-dev
 	$(MAKE) test-unit
 	$(MAKE) test-notebooks-as-committed
 	$(MAKE) test-site
 
-.test-stream-learners: setup
+.test-stream-learners: setup-dev
 	$(MAKE) test-determinism
 	$(MAKE) test-browser
 	$(MAKE) test-learner-paths
 
 ## Every pytest test but the browser, learner-path and determinism ones: the fast tests, then the
 ## slow ones (papermill runs with parameters, the runner's grids, Ctrl-C, data-parallel training).
-test-unit: prepare
+test-unit: setup-dev prepare
 	$(PYTEST) -n $(WORKERS) -m 'not browser and not learner_paths' --ignore=tests/test_determinism.py --durations=10 tests
 
 ## The six notebooks as committed (smoke) under nbmake, on each backend in NBMAKE_BACKENDS, into one
 ## results folder (so each also runs twice in a row in one environment). Each fails on an error, on
 ## any stderr output, and on figures that miss tests/figures.py (tests/nbmake_stderr.py).
-test-notebooks-as-committed: prepare
+test-notebooks-as-committed: setup-dev prepare
 	results=$$(mktemp -d); for backend in $(NBMAKE_BACKENDS); do \
 	  echo "== nbmake, $$backend backend"; \
 	  COURSE_RESULTS_DIR=$$results KERAS_BACKEND=$$backend COURSE_PROFILE=smoke \
@@ -97,18 +107,18 @@ test-notebooks-as-committed: prepare
 	done
 
 ## Smoke presets are bit-identical from a fresh cache, and building them leaves a run's random state alone.
-test-determinism: setup
+test-determinism: setup-dev
 	$(PYTEST) -p no:xdist tests/test_determinism.py
 
 ## Every notebook in JupyterLab in Debian's chromium, Run > Run All Cells, jax, smoke profile
 ## (tests/test_browser.py). Needs `apt-get install chromium fonts-noto-cjk` (.ci/run installs them
 ## as root); one screenshot per notebook goes to tests/artifacts/browser/.
-test-browser: prepare .browser-packages
+test-browser: setup-dev prepare .browser-packages
 	$(PYTEST) -p no:xdist -m browser tests/test_browser.py
 
 ## The paths learners take beyond the smoke profile: notebook 01 in a Colab stand-in, and every
 ## notebook once in the full profile on stand-in presets and data (tests/standins.py).
-test-learner-paths: setup
+test-learner-paths: setup-dev
 	$(PYTEST) -n $(WORKERS) -m learner_paths tests
 
 # Debian's chromium (Playwright's own browser download cannot work offline) and a Hangul font.
@@ -117,7 +127,7 @@ test-learner-paths: setup
 	  echo "error: the browser tests need Debian's chromium and fonts-noto-cjk: sudo apt-get install chromium fonts-noto-cjk"; exit 1; }
 
 ## Benchmarks: prints every figure and rewrites BENCHMARKS.md.
-bench: prepare
+bench: setup-dev prepare
 	$(PY) benchmarks/run_all.py
 
 clean:
@@ -133,7 +143,7 @@ clean:
 ## course_utils/, pyproject.toml and the library versions are unchanged; SITE_FORCE=1 re-executes.
 ## Open it: python -m http.server -d build/site/html 8000 --bind 127.0.0.1
 SITE_FORCE ?=
-site: prepare
+site: setup-dev prepare
 	$(PY) tools/build_site.py --workers $(WORKERS) $(if $(SITE_FORCE),--force)
 
 ## The built site in Debian's chromium (tests/test_site.py, marker `browser`): every page offline,
