@@ -165,13 +165,7 @@ def smoke_backbone(cache_dir: Path, model_size: str) -> Path:
     corpus = synthetic_imdb(cache_dir, PRESET_CORPUS_SEED)
     recipe = backbone_recipe(model_size)
     target = _target(cache_dir, f"bert_{model_size}_smoke", recipe)
-    return build_once(
-        target,
-        lambda tmp: build_in_child([(recipe, corpus, tmp)], [target.name]),
-        recipe,
-        required=BACKBONE_FILES,
-        on_wait=lambda: announce_wait(target),
-    )
+    return _build_once(target, recipe, lambda tmp: build_in_child([(recipe, corpus, tmp)], [target.name]))
 
 
 def smoke_classifier(cache_dir: Path) -> Path:
@@ -188,28 +182,25 @@ def smoke_classifier(cache_dir: Path) -> Path:
     target = _target(cache_dir, f"bert_{model_size}_smoke_sst2", recipe)
 
     def build_backbone(backbone_tmp: Path) -> None:
-        both = []
+        built_both = []
 
         def build_both(tmp: Path) -> None:
-            build_in_child(
-                [(backbone, corpus, backbone_tmp), (recipe, backbone_tmp, tmp)], [backbone_dir.name, target.name]
-            )
-            both.append(tmp)
+            jobs = [(backbone, corpus, backbone_tmp), (recipe, backbone_tmp, tmp)]
+            build_in_child(jobs, [backbone_dir.name, target.name])
+            built_both.append(True)
 
-        build_once(target, build_both, recipe, required=TASK_FILES, on_wait=lambda: announce_wait(target))
-        if not both:  # the classifier was there already
+        _build_once(target, recipe, build_both)
+        if not built_both:  # the classifier was there already
             build_in_child([(backbone, corpus, backbone_tmp)], [backbone_dir.name])
 
-    build_once(
-        backbone_dir, build_backbone, backbone, required=BACKBONE_FILES, on_wait=lambda: announce_wait(backbone_dir)
-    )
-    return build_once(
-        target,
-        lambda tmp: build_in_child([(recipe, backbone_dir, tmp)], [target.name]),
-        recipe,
-        required=TASK_FILES,
-        on_wait=lambda: announce_wait(target),
-    )
+    _build_once(backbone_dir, backbone, build_backbone)
+    return _build_once(target, recipe, lambda tmp: build_in_child([(recipe, backbone_dir, tmp)], [target.name]))
+
+
+def _build_once(target: Path, recipe: dict, build) -> Path:
+    """`cache.build_once` for a smoke preset: the files its kind must have, and a word while it waits."""
+    required = BACKBONE_FILES if recipe["kind"] == "backbone" else TASK_FILES
+    return build_once(target, build, recipe, required=required, on_wait=lambda: announce_wait(target))
 
 
 def _target(cache_dir: Path, stem: str, recipe: dict) -> Path:
