@@ -148,7 +148,9 @@ def build_backbone(out: Path, recipe: dict, corpus: Path) -> None:
         reserved_tokens=vocab["reserved_tokens"],
     )
     tokenizer = keras_hub.models.BertTokenizer(vocabulary=vocabulary, lowercase=vocab["lowercase"])
-    backbone = keras_hub.models.BertBackbone(vocabulary_size=tokenizer.vocabulary_size(), **recipe["architecture"])
+    backbone = keras_hub.models.BertBackbone(
+        vocabulary_size=tokenizer.vocabulary_size(), **recipe["architecture"], dropout=train["dropout"]
+    )
     preprocessor = keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=train["sequence_length"])
     features = _preprocess(preprocessor, texts)
     progress("backbone tokenized", texts=len(texts))
@@ -185,7 +187,10 @@ def build_backbone(out: Path, recipe: dict, corpus: Path) -> None:
             yield x, masks["mask_ids"], masks["mask_weights"]
 
     fit_epochs(model, epochs(), train["batch_size"], "backbone")
-    backbone.save_to_preset(str(out))
+    # Saved at keras-hub's default dropout, for the lessons that fine-tune it.
+    saved = keras_hub.models.BertBackbone(vocabulary_size=tokenizer.vocabulary_size(), **recipe["architecture"])
+    saved.set_weights(backbone.get_weights())
+    saved.save_to_preset(str(out))
     tokenizer.save_to_preset(str(out))
     progress("backbone saved")
 

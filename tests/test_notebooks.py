@@ -54,7 +54,7 @@ def test_notebook_has_one_parameters_cell_and_one_setup_call(path):
 @pytest.mark.slow
 def test_level3_sequence_length_reaches_the_preprocessor_and_caps_the_packer(tmp_path):
     results = run_notebook(
-        3, tmp_path, backend="tensorflow", profile="smoke", sequence_length=48, epochs=2, max_examples=400
+        3, tmp_path, backend="tensorflow", profile="smoke", sequence_length=48, epochs=2, max_examples=1600
     )
     assert loss_falls(results)
     assert (results["params"]["sequence_length"], results["params"]["epochs"]) == (48, 2)
