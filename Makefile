@@ -7,8 +7,9 @@ PYTEST  = $(PY) -m pytest
 WORKERS ?= 2
 ## `make run ARGS="--profile full --epochs 1"`: any options of `python -m course_utils run --help`.
 ARGS ?=
-# jax: the browser test runs the six as committed.
-NBMAKE_BACKENDS = tensorflow torch
+# Each backend runs the six as committed once in `make test`: torch here, tensorflow in the browser
+# test, jax in the site's batch run (`make test-site`).
+NBMAKE_BACKENDS = torch
 COMMA := ,
 # Corpora and presets live in the course's cache (COURSE_CACHE_DIR, default ~/.cache/kerasnlp-course),
 # shared by every target and every clone on the machine: entries are keyed by their whole recipe
@@ -96,9 +97,8 @@ test: setup-dev lint
 test-unit: setup-dev prepare
 	$(PYTEST) -n $(WORKERS) -m 'not browser and not learner_paths' --ignore=tests/test_determinism.py --durations=10 tests
 
-## The six notebooks as committed (smoke) under nbmake, on each backend in NBMAKE_BACKENDS, into one
-## results folder (so each also runs twice in a row in one environment). Each fails on an error, on
-## any stderr output, and on figures that miss tests/figures.py (tests/nbmake_stderr.py).
+## The six notebooks as committed (smoke) under nbmake, on each backend in NBMAKE_BACKENDS. Each fails
+## on an error, on any stderr output, and on figures that miss tests/figures.py (tests/nbmake_stderr.py).
 test-notebooks-as-committed: setup-dev prepare
 	results=$$(mktemp -d); for backend in $(NBMAKE_BACKENDS); do \
 	  echo "== nbmake, $$backend backend"; \
@@ -110,7 +110,7 @@ test-notebooks-as-committed: setup-dev prepare
 test-determinism: setup-dev
 	$(PYTEST) -p no:xdist tests/test_determinism.py
 
-## Every notebook in JupyterLab in Debian's chromium, Run > Run All Cells, jax, smoke profile
+## Every notebook in JupyterLab in Debian's chromium, Run > Run All Cells, tensorflow, smoke profile
 ## (tests/test_browser.py). Needs `apt-get install chromium fonts-noto-cjk` (.ci/run installs them
 ## as root); one screenshot per notebook goes to tests/artifacts/browser/.
 test-browser: setup-dev prepare .browser-packages

@@ -1,7 +1,8 @@
 """What each level's results must show after a smoke run with its default parameters.
 
 One check per level, shared by every execution that runs the notebooks as committed: nbmake on
-tensorflow and torch (tests/nbmake_stderr.py) and the browser test on jax (tests/test_browser.py).
+torch (tests/nbmake_stderr.py), the browser test on tensorflow (tests/test_browser.py) and the
+site's batch run on jax (tests/test_site.py).
 """
 
 from __future__ import annotations

@@ -1,13 +1,14 @@
 """Every notebook, as a learner runs it: JupyterLab in a real browser, Run > Run All Cells.
 
 `make test-browser` (marker `browser`, left out of `make test`'s unit pass). Smoke profile,
-jax backend, one JupyterLab started from the course's environment the way `make lab` does,
-Debian's chromium (`apt-get install chromium fonts-noto-cjk`). A notebook fails on any
-traceback or stderr block, on a missing or broken figure, when its Korean text is absent
-or drawn without a CJK font, on an output wider than the output area (model summaries)
-in a 1280-pixel window with the file browser open, and when the level's results miss what
-tests/figures.py expects (the jax counterpart of nbmake's tensorflow and torch runs). One
-screenshot per notebook, and a JSON summary, are kept under tests/artifacts/browser/ (gitignored).
+tensorflow backend (`make test` runs the six as committed once per backend: torch under nbmake,
+jax in the site's batch run), one JupyterLab started from the course's environment the way
+`make lab` does, Debian's chromium (`apt-get install chromium fonts-noto-cjk`). A notebook fails
+on any traceback or stderr block, on a missing or broken figure, when its Korean text is absent
+or drawn without a CJK font, on an output wider than the output area (model summaries) in a
+1280-pixel window with the file browser open, and when the level's results miss what
+tests/figures.py expects. One screenshot per notebook, and a JSON summary, are kept under
+tests/artifacts/browser/ (gitignored).
 """
 
 import json
@@ -27,11 +28,12 @@ pytestmark = pytest.mark.browser
 NOTEBOOKS = course_notebooks()
 ARTIFACTS = ROOT / "tests" / "artifacts" / "browser"
 VIEWPORT = {"width": 1280, "height": 900}  # a laptop-sized window, file browser open
+BACKEND = "tensorflow"  # the notebooks' default is jax: the site's batch run checks that one
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    env = {**os.environ, "KERAS_BACKEND": "jax", "COURSE_PROFILE": "smoke"}
+    env = {**os.environ, "KERAS_BACKEND": BACKEND, "COURSE_PROFILE": "smoke"}
     with running_lab(tmp_path_factory.mktemp("lab"), NOTEBOOKS, env) as lab:
         yield lab
 
@@ -95,7 +97,7 @@ def test_notebook_runs_clean_in_jupyterlab(notebook: Path, lab, browser, summary
     assert run.hangul_characters > 100, f"only {run.hangul_characters} Hangul characters on the page"
     assert any("CJK" in font for font in run.hangul_fonts), f"Korean heading drawn with {run.hangul_fonts}"
     assert not run.wide_outputs, f"outputs wider than the output area at {VIEWPORT['width']} px: {run.wide_outputs}"
-    # The jax run as committed: its figures, as nbmake checks them on tensorflow and torch.
+    # Its figures, as nbmake and the site's batch run check theirs.
     assert not (wrong := check_results_file(notebook_level(notebook), default_results_dir(lab.root / "notebooks"))), (
         wrong
     )

@@ -1,11 +1,12 @@
 """The notebooks as tests: committed clean, and run by papermill with explicit parameters.
 
-(nbmake runs them as committed on tensorflow and torch, the browser test on jax: see the
-Makefile's `test` target; tests/figures.py checks what those runs produce.)
+(`make test` runs them as committed once per backend: nbmake on torch, the browser test on
+tensorflow, the site's batch run on jax; tests/figures.py checks what those runs produce.)
 """
 
 import ast
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,8 @@ from figures import loss_falls
 from notebook_run import run_notebook
 
 from course_utils.config import LEVEL_SETTINGS, LEVELS, RUN_PARAMETERS
-from course_utils.layout import course_notebooks, notebook_level
+from course_utils.layout import course_notebooks, notebook_level, results_file
+from course_utils.presets import resolve_preset
 
 NOTEBOOKS = course_notebooks()
 
@@ -46,9 +48,10 @@ def test_notebook_has_one_parameters_cell_and_one_setup_call(path):
     assert "mixed_float16" not in source and "jit_compile=True" not in source
 
 
-# The six as committed (default parameters) run on jax in the browser test and on tensorflow and
-# torch under nbmake, and each of those runs passes tests/figures.py; the runs here are the ones
-# whose parameters differ from the defaults, checking that the parameters reach the notebook.
+# The six as committed (default parameters) run on torch under nbmake, on tensorflow in the browser
+# test and on jax in the site's batch run, and each of those runs passes tests/figures.py; the runs
+# here are the ones whose parameters differ from the defaults, checking that the parameters reach
+# the notebook.
 
 
 @pytest.mark.slow
@@ -65,7 +68,11 @@ def test_level3_sequence_length_reaches_the_preprocessor_and_caps_the_packer(tmp
 
 
 @pytest.mark.slow
-def test_level5_preset_saved_on_one_backend_loads_back_on_another(tmp_path):
+def test_level5_preset_saved_on_one_backend_loads_back_on_another(tmp_path, cache_dir):
+    # Run again where an earlier run left its files, as a learner's second Run All does: the other
+    # backbone's preset is overwritten, not mixed into this one, and the results file replaced.
+    shutil.copytree(resolve_preset("backbone", "tiny", "smoke", cache_dir), tmp_path / "level5_pretrained_backbone")
+    results_file(tmp_path, 5).write_text('{"earlier": "run"}', encoding="utf-8")
     results = run_notebook(
         5, tmp_path, backend="tensorflow", profile="smoke", sequence_length=32, epochs=2, max_examples=200
     )
