@@ -50,8 +50,8 @@ run: setup $(if $(findstring full,$(ARGS) $(COURSE_PROFILE)),,prepare)
 	$(PY) -m course_utils run $(ARGS)
 
 ## JupyterLab at the repository root (course_utils is importable from the notebooks). `prepare`
-## builds the smoke corpus and presets first (about a minute on a fresh cache of an idle 2-core
-## machine, several on a slow or busy one, then instant), so no
+## builds the smoke corpus and presets first (about half a minute on a fresh cache of an idle 2-core
+## machine, several minutes on a slow or busy one, then instant), so no
 ## notebook cell sits waiting for them.
 lab: prepare
 	$(VENV)/bin/jupyter lab --notebook-dir=.

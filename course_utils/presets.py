@@ -75,12 +75,12 @@ CLASSIFIER_SETTINGS = {
     },
 }
 # For the first progress line, before the build has timed this machine: seconds on an idle 2-core CPU
-# (benchmarks/preset_build.py, cold `prepare` with both presets in one process: 59.6 and 63.6 s at
-# load 1.7 to 2.1, calibration 3M-step loop 0.12 to 0.13 s; in it the backbone took 49 s, the
-# classifier 10 s). A slow machine of that kind (loop 0.53 s) took ten times as long idle (600 s for
-# the older builder's 63 s), a busy one longer; so the line gives the range, and after its second
-# epoch (the first compiles) the build says how long its training will take here.
-BUILD_SECONDS = {("backbone",): 50, ("classifier",): 15, ("backbone", "classifier"): 60}
+# (benchmarks/preset_build.py, cold `prepare` with both presets in one process: 32.0 and 32.2 s at
+# load 1.3, calibration 3M-step loop 0.08 s; the backbone alone 22 s, the classifier alone 13 s).
+# A slow machine of that kind (loop 0.53 s) took ten times as long idle (600 s for the older
+# builder's 63 s), a busy one longer; so the line gives the range, and after its second epoch (the
+# first compiles) the build says how long its training will take here.
+BUILD_SECONDS = {("backbone",): 25, ("classifier",): 15, ("backbone", "classifier"): 35}
 SLOW_MACHINE_FACTOR = 10
 # A build that prints no progress for this long is stuck: the parent kills it and says so. Its
 # longest silent stretch is a compilation or one epoch (seconds on an idle machine, a few minutes
