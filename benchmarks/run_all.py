@@ -22,9 +22,9 @@ from course_utils.environment import KERAS_BACKEND
 from course_utils.layout import ROOT
 
 # The guide's ms per step, levels 2 to 6 (its GPU): "9 / 7 / 8 / 8 / 3".
+GUIDE_MS_PER_STEP = " / ".join(str(LEVEL_SETTINGS[level]["reference"]["ms_per_step"]) for level in range(2, 7))
 # The second job beside the cold builds: `make test-fast`'s tests, in a loop.
 FAST_TESTS = ".venv/bin/python -m pytest -q -n 2 -m 'not slow and not browser and not learner_paths' tests"
-GUIDE_MS_PER_STEP = " / ".join(str(LEVEL_SETTINGS[level]["reference"]["ms_per_step"]) for level in range(2, 7))
 
 
 def _json_lines(command: list[str], backend: str = "jax", timeout: int = 3600) -> list[dict]:

@@ -8,7 +8,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from watched import run_python  # noqa: F401 (tests import it from here)
 
 from course_utils.layout import ROOT
 

@@ -5,7 +5,7 @@ import sys
 import types
 
 import pytest
-from conftest import run_python
+from watched import run_python
 
 from course_utils import config
 from course_utils.config import (

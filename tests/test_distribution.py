@@ -3,8 +3,8 @@
 import json
 
 import pytest
-from conftest import run_python
 from notebook_run import run_notebook
+from watched import run_python
 
 TRAIN = """
 import json, numpy as np, course_utils

@@ -2,7 +2,8 @@
 
 import re
 
-from conftest import ROOT, run_python
+from conftest import ROOT
+from watched import run_python
 
 from course_utils import environment
 

@@ -9,8 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import run_python
-from watched import SILENCE_SECONDS
+from watched import SILENCE_SECONDS, run_python
 
 from course_utils import presets, synthetic
 from course_utils.cache import CacheError, build_once, recipe_key

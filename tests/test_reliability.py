@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_python
-from watched import SILENCE_SECONDS, stop_tree, watch
+from conftest import ROOT
+from watched import SILENCE_SECONDS, run_python, stop_tree, watch
 
 from course_utils import synthetic
 from course_utils.cache import MARKER, CacheError, build_once, ensure_writable

@@ -15,8 +15,8 @@ import time
 import nbformat
 import psutil
 import pytest
-from conftest import ROOT, run_python
-from watched import SILENCE_SECONDS, stop_tree, watch
+from conftest import ROOT
+from watched import SILENCE_SECONDS, run_python, stop_tree, watch
 
 from course_utils.__main__ import build_parser, main, notebook_parameters
 from course_utils.config import DEFAULTS, LEVEL_SETTINGS, CourseConfigError, guide_test_accuracy

@@ -6,7 +6,7 @@ import time
 import keras
 import numpy as np
 import pytest
-from conftest import run_python
+from watched import run_python
 
 from course_utils import timing
 from course_utils.config import LEVEL_SETTINGS, guide_test_accuracy, resolve_params
