@@ -231,15 +231,15 @@ def test_notebook_01_runs_in_colab_after_the_first_cell_installs_the_course(
     assert f"설치 완료: keras {PINS['keras']}, keras-hub {PINS['keras-hub']}" in setup_output, setup_output
     assert results["synthetic_data"] is True and results["params"]["profile"] == "smoke"
     python, _ = colab_image
-    where = {}
-    for module in ("keras", "keras_hub", "tensorflow_text", "course_utils", "tensorflow", "jax", "torch"):
-        where[module] = subprocess.run(
-            [str(python), "-c", f"import {module}; print({module}.__file__)"],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            env=os.environ,
-        ).stdout.strip()
+    modules = ["keras", "keras_hub", "tensorflow_text", "course_utils", "tensorflow", "jax", "torch"]
+    where_code = (
+        f"import json, sys, {', '.join(modules)}\nprint(json.dumps({{m: sys.modules[m].__file__ for m in {modules}}}))"
+    )
+    found = subprocess.run(  # one process for all: each import of tensorflow takes seconds
+        [str(python), "-c", where_code], capture_output=True, text=True, cwd=tmp_path, env=os.environ
+    )
+    assert found.returncode == 0, found.stderr[-2000:]
+    where = json.loads(found.stdout.splitlines()[-1])
     venv = str(python.parents[1])
     for module in ("keras", "keras_hub", "tensorflow_text"):  # installed by the cell into Colab's Python
         assert where[module].startswith(venv), where
