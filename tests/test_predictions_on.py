@@ -1,10 +1,7 @@
 """predictions_on keeps texts, labels and predictions of one pass together, in order."""
 
-import keras
-import keras_hub
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from course_utils.presets import smoke_classifier
 from course_utils.results import predictions_on
@@ -22,6 +19,8 @@ def _reviews(count=23):
 
 def _reshuffling_dataset(texts, labels, batch_size=4):
     """Like text_dataset_from_directory: a new order on every pass."""
+    import tensorflow as tf  # in the helpers, not at the top: collecting the suite stays light
+
     return (
         tf.data.Dataset.from_tensor_slices((texts, labels))
         .shuffle(len(texts), reshuffle_each_iteration=True)
@@ -31,12 +30,16 @@ def _reshuffling_dataset(texts, labels, batch_size=4):
 
 def _length_model():
     """logits = [-length + THRESHOLD, length - THRESHOLD]: class 1 iff the text is longer than THRESHOLD."""
+    import keras
+
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(2)])
     model.layers[-1].set_weights([np.array([[-1.0, 1.0]]), np.array([THRESHOLD, -THRESHOLD], dtype="float32")])
     return model
 
 
 def _length_feature(texts):
+    import tensorflow as tf
+
     return tf.cast(tf.strings.length(texts), "float32")[:, None]
 
 
@@ -62,6 +65,8 @@ def test_empty_dataset_gives_empty_lists():
 @pytest.mark.slow
 def test_a_task_with_its_own_preprocessor_predicts_the_texts_it_returns(cache_dir):
     """The level 1 and 2 path: a keras-hub classifier gets raw strings."""
+    import keras_hub
+
     classifier = keras_hub.models.BertTextClassifier.from_preset(str(smoke_classifier(cache_dir)))
     classifier.preprocessor.sequence_length = 32
     texts = [
