@@ -1,5 +1,6 @@
 """predictions_on keeps texts, labels and predictions of one pass together, in order."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -19,7 +20,9 @@ def _reviews(count=23):
 
 def _reshuffling_dataset(texts, labels, batch_size=4):
     """Like text_dataset_from_directory: a new order on every pass."""
-    import tensorflow as tf  # in the helpers, not at the top: collecting the suite stays light
+    # tensorflow and keras_hub are imported where used: at the top, collecting the suite would import
+    # them in every pytest process (keras runs on jax there and needs neither).
+    import tensorflow as tf
 
     return (
         tf.data.Dataset.from_tensor_slices((texts, labels))
@@ -30,8 +33,6 @@ def _reshuffling_dataset(texts, labels, batch_size=4):
 
 def _length_model():
     """logits = [-length + THRESHOLD, length - THRESHOLD]: class 1 iff the text is longer than THRESHOLD."""
-    import keras
-
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(2)])
     model.layers[-1].set_weights([np.array([[-1.0, 1.0]]), np.array([THRESHOLD, -THRESHOLD], dtype="float32")])
     return model

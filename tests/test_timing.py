@@ -3,6 +3,7 @@
 import json
 import time
 
+import keras
 import numpy as np
 import pytest
 from watched import run_python
@@ -41,19 +42,22 @@ def clock(monkeypatch) -> Clock:
     return clock
 
 
+class Sleep(keras.callbacks.Callback):
+    """Makes each training step last at least TRAIN_SLEEP and each validation step VALIDATION_JUMP."""
+
+    def __init__(self, clock: Clock):
+        super().__init__()
+        self.clock = clock
+
+    def on_train_batch_begin(self, batch, logs=None):
+        time.sleep(TRAIN_SLEEP)
+
+    def on_test_batch_begin(self, batch, logs=None):
+        self.clock.jumped += VALIDATION_JUMP
+
+
 def fit_with(timer: EpochTimer, clock: Clock, epochs: int = 2):
     """A small model, 5 training and 5 validation steps an epoch, the timer before the sleeper."""
-    import keras  # here, not at the top: collecting the suite (e.g. for `-m learner_paths`) stays light
-
-    class Sleep(keras.callbacks.Callback):
-        """Makes each training step last at least TRAIN_SLEEP and each validation step VALIDATION_JUMP."""
-
-        def on_train_batch_begin(self, batch, logs=None):
-            time.sleep(TRAIN_SLEEP)
-
-        def on_test_batch_begin(self, batch, logs=None):
-            clock.jumped += VALIDATION_JUMP
-
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(80, 4)).astype("float32"), rng.integers(0, 2, size=80)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
@@ -63,7 +67,7 @@ def fit_with(timer: EpochTimer, clock: Clock, epochs: int = 2):
         metrics=["sparse_categorical_accuracy"],
         jit_compile="auto",
     )
-    return model.fit(x, y, batch_size=16, epochs=epochs, validation_data=(x, y), callbacks=[timer, Sleep()])
+    return model.fit(x, y, batch_size=16, epochs=epochs, validation_data=(x, y), callbacks=[timer, Sleep(clock)])
 
 
 def test_step_time_is_the_training_step_alone(clock):
