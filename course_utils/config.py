@@ -50,8 +50,8 @@ ARCHITECTURES = {
 GUIDE_VOCABULARY_SIZE = 30_522  # the WordPiece vocabulary of keras-hub's bert_*_en_uncased presets
 
 # Per level: the guide's settings (`full`), their shrunk twins (`smoke`) and the guide's results.
-# Smoke levels 2-4 train 3 epochs (the guide's count at levels 3 and 4): 300 steps, well past the
-# 100-150 it takes the smoke backbone to leave the ln 2 plateau when fine-tuned through [CLS].
+# Smoke levels 2-4 train 3 epochs, the guide's count at levels 3 and 4 (why that is enough for the
+# smoke backbone: presets.BACKBONE_SETTINGS).
 LEVEL_SETTINGS = {
     1: {
         "title": "inference with a pretrained classifier",
