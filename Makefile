@@ -27,7 +27,13 @@ INSTALLED = $(VENV)/.installed$(if $(GPU),-gpu)
 ## What `make run` and `make lab` need: the course and JupyterLab (the `lab` extra).
 setup: $(INSTALLED)
 
+# A fresh venv grows to 4.3 GB (4.8 GB at the peak of pip's install, measured); on a full disk pip
+# would fail halfway with "No space left on device", so the first install checks the room first.
+SETUP_GB = 6
+
 $(INSTALLED): pyproject.toml
+	@[ -d $(VENV) ] || df -Pk $(dir $(abspath $(VENV))) | awk -v need=$(SETUP_GB) 'NR == 2 && $$4 < need * 1048576 { \
+	  printf "error: make setup needs about %d GB free for $(VENV); %s has %.1f GB free\n", need, $$6, $$4 / 1048576; exit 1 }' >&2
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -e '.[lab$(EXTRAS)]'
 	$(PY) -m course_utils devices
