@@ -104,7 +104,9 @@ def main() -> None:
 
     threads = []
     for shape, steps in (("smoke", "30"), ("guide", "6"), ("guide-small", "3")):
-        threads += _json_lines([python, "benchmarks/torch_threads.py", "--shape", shape, "--steps", steps], "torch")
+        for pair in ([], ["--pair"]):  # alone, then beside a copy (the runner's two workers)
+            command = [python, "benchmarks/torch_threads.py", "--shape", shape, "--steps", steps, *pair]
+            threads += _json_lines(command, "torch", timeout=7200)
     sections.append(
         torch_threads.markdown(threads) + "\nThe course's choice from these figures: "
         "`course_utils.runtime.torch_cpu_threads`.\n"

@@ -7,6 +7,10 @@ Two situations, as the notebooks feed their models:
 
     KERAS_BACKEND=torch python benchmarks/torch_threads.py --shape guide --steps 6 --rounds 3
 
+`--pair` runs a second copy beside it, stepping the same model on cached input at the same thread
+count (it follows each switch): two notebooks at once, as the runner's two workers run them on 2
+cores.
+
 Thread counts alternate round by round in one process (1, 2, ..., then reversed), so drift hits
 all alike. A step's wall time is the median interval between consecutive `on_train_batch_end`
 calls (input waits included, the first two steps of each round skipped). Prints one JSON line per
@@ -20,8 +24,13 @@ import itertools
 import json
 import os
 import random
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 from step_time import bert_shape  # benchmarks/ is on sys.path when this file runs
 
@@ -83,6 +92,72 @@ def _step_intervals(model, dataset, steps: int) -> list[float]:
     return [b - a for a, b in itertools.pairwise(stamps[1:])]
 
 
+def _follow(model, dataset, threads_file: Path) -> None:
+    """The `--pair` copy: train until killed, at the thread count the measuring process last wrote."""
+    import keras
+    import torch
+
+    def match(batch, logs):
+        torch.set_num_threads(int(threads_file.read_text()))
+        threads_file.with_suffix(".ready").touch()
+
+    callback = keras.callbacks.LambdaCallback(on_train_batch_end=match)
+    model.fit(dataset, steps_per_epoch=10**9, epochs=1, verbose=0, callbacks=[callback])
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """So that the copy never reads a half-written file."""
+    partial = path.with_suffix(".partial")
+    partial.write_text(text)
+    partial.replace(path)
+
+
+def _start_copy(shape: str, threads_file: Path) -> subprocess.Popen:
+    """The `--pair` copy, started and stepping."""
+    copy = subprocess.Popen(
+        [sys.executable, __file__, "--shape", shape, "--follow", str(threads_file)],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    while not threads_file.with_suffix(".ready").exists():
+        if copy.poll() is not None:
+            raise SystemExit(f"the --pair copy exited with {copy.returncode}")
+        time.sleep(0.5)
+    return copy
+
+
+def _measure(model, datasets: dict, threads: list[int], args, threads_file: Path | None) -> list[dict]:
+    """One row per (situation, thread count): the median step over all rounds, and its ratio to the best."""
+    import torch
+
+    rows = []
+    for situation, dataset in datasets.items():
+        intervals = {count: [] for count in threads}
+        _step_intervals(model, dataset, 2)  # warm-up
+        for round_ in range(args.rounds):
+            for count in threads if round_ % 2 == 0 else threads[::-1]:
+                torch.set_num_threads(count)
+                if threads_file:  # the copy switches after its current step; two untimed steps cover it
+                    _write_atomically(threads_file, str(count))
+                    _step_intervals(model, dataset, 0)
+                intervals[count] += _step_intervals(model, dataset, args.steps)
+        medians = {count: statistics.median(values) for count, values in intervals.items()}
+        best = min(medians.values())
+        rows += [
+            {
+                "situation": situation,
+                "threads": count,
+                "cores": os.cpu_count(),
+                "load_average": round(os.getloadavg()[0], 1),
+                "steps": len(intervals[count]),
+                "seconds_per_step": seconds,
+                "ratio_to_best": seconds / best,
+            }
+            for count, seconds in medians.items()
+        ]
+    return rows
+
+
 def markdown(rows: list[dict]) -> str:
     """BENCHMARKS.md's section from the JSON rows of one or more runs."""
     lines = [
@@ -91,14 +166,17 @@ def markdown(rows: list[dict]) -> str:
         "`KERAS_BACKEND=torch python benchmarks/torch_threads.py --shape SHAPE`: wall seconds per training step "
         "(median interval between steps, input waits included) at each `torch.set_num_threads`, thread counts "
         "alternating in one process. `cached`: input preprocessed once (levels 3, 4, 6); `raw`: tf.data "
-        "tokenizes while the model trains (levels 1, 2, 5). The load average is the machine's when the row "
-        "was written: other programs were running, so compare rows of one shape and situation only.",
+        "tokenizes while the model trains (levels 1, 2, 5). `beside`: `a copy` (`--pair`) is a second copy "
+        "stepping the same model at the same thread count, as the runner's two workers run two notebooks on "
+        "2 cores. The load average is the machine's when the row was written, so compare rows of one shape, "
+        "situation and `beside` only.",
         "",
-        "| shape | situation | threads | s/step | vs best | steps | load average |",
-        "|---|---|---|---|---|---|---|",
+        "| shape | situation | beside | threads | s/step | vs best | steps | load average |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     lines += [
-        f"| {r['shape']} | {r['situation']} | {r['threads']} | {r['seconds_per_step']:.3f} | "
+        f"| {r['shape']} | {r['situation']} | {'a copy' if r.get('pair') else 'none'} | {r['threads']} | "
+        f"{r['seconds_per_step']:.3f} | "
         f"{r['ratio_to_best']:.2f} | {r['steps']} | {r.get('load_average', '-')} |"
         for r in rows
     ]
@@ -111,38 +189,28 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=6, help="timed steps per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, nargs="+", default=None, help="default: 1 .. cores")
+    parser.add_argument("--pair", action="store_true", help="a second copy steps beside this one (see above)")
+    parser.add_argument("--follow", type=Path, help=argparse.SUPPRESS)  # set by --pair for its copy
     args = parser.parse_args()
-    import torch
-
     shape = bert_shape(*SHAPES[args.shape])
     threads = args.threads or list(range(1, (os.cpu_count() or 2) + 1))
     raw, cached, vocabulary_size = _datasets(shape, reviews=shape["batch"] * (args.steps + 2) * 4)
     model = _model(shape, vocabulary_size)
-    for situation, dataset in (("cached", cached), ("raw", raw)):
-        intervals = {count: [] for count in threads}
-        _step_intervals(model, dataset, 2)  # warm-up
-        for round_ in range(args.rounds):
-            for count in threads if round_ % 2 == 0 else threads[::-1]:
-                torch.set_num_threads(count)
-                intervals[count] += _step_intervals(model, dataset, args.steps)
-        medians = {count: statistics.median(values) for count, values in intervals.items()}
-        best = min(medians.values())
-        for count, seconds in medians.items():
-            print(
-                json.dumps(
-                    {
-                        "shape": args.shape,
-                        "situation": situation,
-                        "threads": count,
-                        "cores": os.cpu_count(),
-                        "load_average": round(os.getloadavg()[0], 1),
-                        "steps": len(intervals[count]),
-                        "seconds_per_step": seconds,
-                        "ratio_to_best": seconds / best,
-                    }
-                ),
-                flush=True,
-            )
+    if args.follow:
+        return _follow(model, cached, args.follow)
+    scratch = Path(tempfile.mkdtemp(prefix="torch-threads-"))
+    threads_file = scratch / "threads"
+    _write_atomically(threads_file, str(threads[0]))
+    copy = _start_copy(args.shape, threads_file) if args.pair else None
+    try:
+        rows = _measure(model, {"cached": cached, "raw": raw}, threads, args, threads_file if copy else None)
+    finally:
+        if copy:
+            copy.kill()
+            copy.wait()
+        shutil.rmtree(scratch)
+    for row in rows:
+        print(json.dumps({"shape": args.shape, "pair": args.pair, **row}), flush=True)
 
 
 if __name__ == "__main__":
