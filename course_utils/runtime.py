@@ -165,11 +165,13 @@ def training_settings(backend: str, gpu: bool) -> tuple[bool | str, str]:
 def torch_cpu_threads(params: RunParams, cores: int) -> int:
     """torch's intra-op threads on a CPU, chosen from benchmarks/torch_threads.py (BENCHMARKS.md).
 
-    Measured on 2 cores: keras-hub's `small` BERT steps faster on both cores than on one (one
-    thread took 7% longer with cached input, 33% while tf.data tokenizes), while the tiny and smoke models step 3 to 13
-    times slower on two threads than on one, cached or not: their matrices are too small to
-    share. So every core for full-profile backbones from `small` up (level 6 trains its own small
-    model), else half the cores: one on 2 cores; more cores were not measured.
+    Measured on 2 cores, two threads against one, alone and beside a second training process (the
+    runner's two workers): keras-hub's `small` BERT steps 1.5-1.6x faster alone and 1.1-1.35x slower
+    beside; the tiny one at the guide's shape 1.4-1.5x faster alone and 2.3-2.5x slower beside; the
+    smoke model within 35% either way alone and 3.9-4.4x slower beside (the threads wait for cores
+    the other process holds). So every core for full-profile backbones from `small` up (level 6 trains
+    its own small model), where the gain alone outweighs the loss beside; else half the cores (one on
+    2 cores), the faster beside a second process in every case measured. More cores were not measured.
     """
     heavy = params.profile == "full" and params.model_size != "tiny" and params.level != 6
     return cores if heavy else max(1, cores // 2)

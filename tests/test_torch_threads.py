@@ -1,4 +1,5 @@
-"""torch's CPU threads follow benchmarks/torch_threads.py: every core only where the model is large enough."""
+"""torch's CPU threads follow benchmarks/torch_threads.py: every core only where a model gains more alone
+than it loses beside a second one."""
 
 import pytest
 
