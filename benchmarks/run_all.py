@@ -103,9 +103,13 @@ def main() -> None:
     print("notebook cells done", flush=True)
 
     threads = []
-    for shape, steps in (("smoke", "30"), ("guide", "6"), ("guide-small", "3")):
+    for shape, steps in (
+        ("smoke", ["--steps", "30"]),
+        ("guide", ["--steps", "6"]),
+        ("guide-small", ["--steps", "3", "--rounds", "1"]),
+    ):
         for pair in ([], ["--pair"]):  # alone, then beside a copy (the runner's two workers)
-            command = [python, "benchmarks/torch_threads.py", "--shape", shape, "--steps", steps, *pair]
+            command = [python, "benchmarks/torch_threads.py", "--shape", shape, *steps, *pair]
             threads += _json_lines(command, "torch", timeout=7200)
     sections.append(
         torch_threads.markdown(threads) + "\nThe course's choice from these figures: "
