@@ -20,11 +20,11 @@ calls (input waits included, the first two steps of each round skipped). Prints 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
 import random
-import shutil
 import statistics
 import subprocess
 import sys
@@ -112,18 +112,26 @@ def _write_atomically(path: Path, text: str) -> None:
     partial.replace(path)
 
 
-def _start_copy(shape: str, threads_file: Path) -> subprocess.Popen:
-    """The `--pair` copy, started and stepping."""
-    copy = subprocess.Popen(
-        [sys.executable, __file__, "--shape", shape, "--follow", str(threads_file)],
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    while not threads_file.with_suffix(".ready").exists():
-        if copy.poll() is not None:
-            raise SystemExit(f"the --pair copy exited with {copy.returncode}")
-        time.sleep(0.5)
-    return copy
+@contextlib.contextmanager
+def _copy_beside(shape: str, threads: int):
+    """The `--pair` copy, started and stepping while the block runs; yields the file it takes its threads from."""
+    with tempfile.TemporaryDirectory(prefix="torch-threads-") as scratch:
+        threads_file = Path(scratch) / "threads"
+        _write_atomically(threads_file, str(threads))
+        copy = subprocess.Popen(
+            [sys.executable, __file__, "--shape", shape, "--follow", str(threads_file)],
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            while not threads_file.with_suffix(".ready").exists():
+                if copy.poll() is not None:
+                    raise SystemExit(f"the --pair copy exited with {copy.returncode}")
+                time.sleep(0.5)
+            yield threads_file
+        finally:
+            copy.kill()
+            copy.wait()
 
 
 def _measure(model, datasets: dict, threads: list[int], args, threads_file: Path | None) -> list[dict]:
@@ -198,17 +206,8 @@ def main() -> None:
     model = _model(shape, vocabulary_size)
     if args.follow:
         return _follow(model, cached, args.follow)
-    scratch = Path(tempfile.mkdtemp(prefix="torch-threads-"))
-    threads_file = scratch / "threads"
-    _write_atomically(threads_file, str(threads[0]))
-    copy = _start_copy(args.shape, threads_file) if args.pair else None
-    try:
-        rows = _measure(model, {"cached": cached, "raw": raw}, threads, args, threads_file if copy else None)
-    finally:
-        if copy:
-            copy.kill()
-            copy.wait()
-        shutil.rmtree(scratch)
+    with _copy_beside(args.shape, threads[0]) if args.pair else contextlib.nullcontext() as threads_file:
+        rows = _measure(model, {"cached": cached, "raw": raw}, threads, args, threads_file)
     for row in rows:
         print(json.dumps({"shape": args.shape, "pair": args.pair, **row}), flush=True)
 
